@@ -1,0 +1,65 @@
+//! Dropday's application crate: shared types, the dashboard (hydrated Leptos), SSR-only fan pages, and, under the
+//! `ssr` feature, everything that touches the database.
+#![forbid(unsafe_code)]
+
+pub mod components;
+pub mod pages;
+pub mod types;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use pages::dashboard::{DashboardHome, NotFound};
+
+/// The HTML document around every Leptos-rendered (dashboard) page. Fan pages do not use it: they are rendered
+/// by `pages::fan` without any WASM.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::csp::provide_request_nonce();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="robots" content="noindex" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, after hydration: the marker tells people and browser tests that the page is
+    // live, not just server-rendered.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/dropday.css" />
+        <Title text="Dropday" />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=DashboardHome />
+                <Route path=path!("/dashboard") view=DashboardHome />
+            </Routes>
+        </Router>
+    }
+}

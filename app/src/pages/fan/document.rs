@@ -1,0 +1,124 @@
+//! The HTML document around a fan page: inline CSS (one request in total), strict CSP by hash. The head is
+//! written by hand (Open Graph needs `property` attributes); the body is a Leptos view, escaped by Leptos.
+use crate::server::csp::inline_hash;
+use leptos::prelude::*;
+use leptos::tachys::view::RenderHtml;
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+
+const FAN_CSS: &str = include_str!("../../../../style/fan.css");
+static FAN_CSS_HASH: LazyLock<String> = LazyLock::new(|| inline_hash(FAN_CSS));
+
+/// A rendered fan page.
+#[derive(Debug, Clone)]
+pub struct FanPage {
+    pub html: String,
+    /// The page's own policy: no script at all, styles only by hash, images from anywhere https.
+    pub content_security_policy: String,
+}
+
+/// Metadata for link previews and search engines.
+pub struct PageMeta {
+    pub description: String,
+    pub canonical_url: String,
+    pub image_url: Option<String>,
+    /// Open Graph type, e.g. `music.song`, `music.album`, `profile`.
+    pub og_type: &'static str,
+}
+
+pub fn render<V: IntoView + 'static>(
+    title: &str,
+    meta: Option<PageMeta>,
+    body: impl FnOnce() -> V + 'static,
+) -> FanPage {
+    let body_html = Owner::new().with(move || body().into_view().to_html());
+
+    let mut html = String::with_capacity(body_html.len() + FAN_CSS.len() + 1024);
+    html.push_str("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">");
+    html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
+    let _ = write!(html, "<title>{}</title>", escape(title));
+    if let Some(meta) = &meta {
+        let _ = write!(
+            html,
+            "<meta name=\"description\" content=\"{description}\"><link rel=\"canonical\" href=\"{url}\">\
+             <meta property=\"og:type\" content=\"{og_type}\"><meta property=\"og:title\" content=\"{title}\">\
+             <meta property=\"og:description\" content=\"{description}\"><meta property=\"og:url\" content=\"{url}\">",
+            description = escape(&meta.description),
+            url = escape(&meta.canonical_url),
+            og_type = meta.og_type,
+            title = escape(title),
+        );
+        match &meta.image_url {
+            Some(image) => {
+                let _ = write!(
+                    html,
+                    "<meta property=\"og:image\" content=\"{image}\"><meta name=\"twitter:card\" \
+                     content=\"summary_large_image\"><meta name=\"twitter:image\" content=\"{image}\">",
+                    image = escape(image)
+                );
+            }
+            None => html.push_str("<meta name=\"twitter:card\" content=\"summary\">"),
+        }
+    }
+    html.push_str("<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"><style>");
+    html.push_str(FAN_CSS);
+    html.push_str("</style></head><body>");
+    html.push_str(&body_html);
+    html.push_str("</body></html>");
+
+    FanPage {
+        html,
+        content_security_policy: format!(
+            "default-src 'none'; style-src {}; img-src 'self' https: data:; base-uri 'none'; form-action 'self'; \
+             frame-ancestors 'none'",
+            *FAN_CSS_HASH
+        ),
+    }
+}
+
+/// Escapes text for HTML text and double-quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_text_cannot_break_out_of_the_head() {
+        let page = render(
+            "</title><script>alert(1)</script>",
+            Some(PageMeta {
+                description: "\"><script>alert(2)</script>".into(),
+                canonical_url: "https://x.example/a\"b".into(),
+                image_url: Some("https://img.example/'onerror='x".into()),
+                og_type: "music.song",
+            }),
+            || view! { <p>{"<b>not bold</b>"}</p> },
+        );
+        assert!(!page.html.contains("<script"), "{}", page.html);
+        assert!(page.html.contains("&lt;/title&gt;&lt;script&gt;"));
+        assert!(page.html.contains("&lt;b&gt;not bold&lt;/b&gt;"));
+        assert!(page.html.contains("a&quot;b"));
+        assert!(page.html.contains("&#39;onerror=&#39;x"));
+    }
+
+    #[test]
+    fn the_policy_allows_exactly_the_inline_stylesheet() {
+        let page = render("t", None, || view! { <p>"x"</p> });
+        assert!(page.content_security_policy.contains(&inline_hash(FAN_CSS)));
+        assert!(!page.content_security_policy.contains("unsafe-inline"));
+    }
+}

@@ -1,0 +1,207 @@
+//! Demo data, so a newcomer sees real pages at once: a label, an artist with a hub, one single that is out with
+//! eight services, and an album whose release moment is a few weeks ahead (a pre-save page).
+use super::models::{
+    artists::{self, NewArtist, ProfileLink},
+    organizations,
+    releases::{self, NewRelease, NewServiceLink},
+};
+use crate::types::{AppError, ReleaseKind, ReleaseStatus, StreamingService};
+use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc, Weekday};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+
+pub const DEMO_ORGANIZATION_SLUG: &str = "nightfall-records";
+pub const DEMO_ARTIST_SLUG: &str = "nova-lights";
+pub const DEMO_SINGLE_SLUG: &str = "midnight-signal";
+pub const DEMO_ALBUM_SLUG: &str = "afterglow-atlas";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeedOutcome {
+    Created,
+    AlreadyPresent,
+}
+
+/// True when the database has no organization yet: a first start.
+pub async fn database_is_empty(db: &DatabaseConnection) -> Result<bool, AppError> {
+    Ok(super::entities::organizations::Entity::find()
+        .count(db)
+        .await?
+        == 0)
+}
+
+/// Seeds the demo organization; does nothing if it exists, so `--demo` can be passed on every start.
+pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedOutcome, AppError> {
+    if organizations::find_by_slug(db, DEMO_ORGANIZATION_SLUG)
+        .await?
+        .is_some()
+    {
+        return Ok(SeedOutcome::AlreadyPresent);
+    }
+    let organization =
+        organizations::create(db, "Nightfall Records", DEMO_ORGANIZATION_SLUG, now).await?;
+    let artist = artists::create(
+        db,
+        NewArtist {
+            organization_id: organization.id,
+            slug: DEMO_ARTIST_SLUG.into(),
+            name: "Nova Lights".into(),
+            image_url: Some("/demo/nova-lights.svg".into()),
+            profile_links: vec![
+                ProfileLink {
+                    label: "Instagram".into(),
+                    url: "https://www.instagram.com/novalights.demo".into(),
+                },
+                ProfileLink {
+                    label: "TikTok".into(),
+                    url: "https://www.tiktok.com/@novalights.demo".into(),
+                },
+                ProfileLink {
+                    label: "Tour dates".into(),
+                    url: "https://novalights.example/tour".into(),
+                },
+            ],
+            spotify_artist_id: Some("0NovaLightsDemo00000000".into()),
+        },
+        now,
+    )
+    .await?;
+
+    let single_links = [
+        (
+            StreamingService::Spotify,
+            "https://open.spotify.com/track/4MidnightSignalDemo0001",
+        ),
+        (
+            StreamingService::AppleMusic,
+            "https://music.apple.com/us/album/midnight-signal/1790000001?i=1790000002",
+        ),
+        (
+            StreamingService::YoutubeMusic,
+            "https://music.youtube.com/watch?v=mSignalDemo1",
+        ),
+        (
+            StreamingService::AmazonMusic,
+            "https://music.amazon.com/albums/B0DEMO0001",
+        ),
+        (
+            StreamingService::Deezer,
+            "https://www.deezer.com/track/3100000001",
+        ),
+        (
+            StreamingService::Tidal,
+            "https://tidal.com/browse/track/410000001",
+        ),
+        (
+            StreamingService::Soundcloud,
+            "https://soundcloud.com/novalights-demo/midnight-signal",
+        ),
+        (
+            StreamingService::Bandcamp,
+            "https://novalights-demo.bandcamp.com/track/midnight-signal",
+        ),
+    ];
+    releases::create(
+        db,
+        NewRelease {
+            artist_id: artist.id,
+            slug: DEMO_SINGLE_SLUG.into(),
+            kind: ReleaseKind::Single,
+            title: "Midnight Signal".into(),
+            artwork_url: Some("/demo/midnight-signal.svg".into()),
+            upc: Some("196000000017".into()),
+            isrc: Some("QZDEM2600001".into()),
+            spotify_id: Some("spotify:track:4MidnightSignalDemo0001".into()),
+            release_at: Some(now - Duration::days(14)),
+            time_zone: "Europe/Berlin".into(),
+            status: ReleaseStatus::Published,
+            links: single_links
+                .into_iter()
+                .map(|(service, url)| NewServiceLink {
+                    service,
+                    url: url.into(),
+                    hidden: false,
+                })
+                .collect(),
+        },
+        now,
+    )
+    .await?;
+
+    let album_links = [
+        (
+            StreamingService::Spotify,
+            "https://open.spotify.com/album/5AfterglowAtlasDemo001",
+        ),
+        (
+            StreamingService::AppleMusic,
+            "https://music.apple.com/us/album/afterglow-atlas/1790000010",
+        ),
+        (
+            StreamingService::AmazonMusic,
+            "https://music.amazon.com/albums/B0DEMO0010",
+        ),
+        (
+            StreamingService::Deezer,
+            "https://www.deezer.com/album/610000010",
+        ),
+    ];
+    releases::create(
+        db,
+        NewRelease {
+            artist_id: artist.id,
+            slug: DEMO_ALBUM_SLUG.into(),
+            kind: ReleaseKind::Album,
+            title: "Afterglow Atlas".into(),
+            artwork_url: Some("/demo/afterglow-atlas.svg".into()),
+            upc: Some("196000000024".into()),
+            isrc: None,
+            spotify_id: Some("spotify:album:5AfterglowAtlasDemo001".into()),
+            release_at: Some(friday_midnight_after(
+                now + Duration::days(14),
+                chrono_tz::Europe::Berlin,
+            )),
+            time_zone: "Europe/Berlin".into(),
+            status: ReleaseStatus::Published,
+            links: album_links
+                .into_iter()
+                .map(|(service, url)| NewServiceLink {
+                    service,
+                    url: url.into(),
+                    hidden: false,
+                })
+                .collect(),
+        },
+        now,
+    )
+    .await?;
+    Ok(SeedOutcome::Created)
+}
+
+/// The first Friday 00:00 in `zone` on or after `from`: music's global release day.
+fn friday_midnight_after(from: DateTime<Utc>, zone: chrono_tz::Tz) -> DateTime<Utc> {
+    let mut day = from.with_timezone(&zone).date_naive();
+    while day.weekday() != Weekday::Fri {
+        day = day.succ_opt().unwrap_or(day);
+    }
+    zone.from_local_datetime(&day.and_time(NaiveTime::MIN))
+        .earliest()
+        .map(|local| local.with_timezone(&Utc))
+        .unwrap_or(from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn album_releases_on_a_friday_at_local_midnight() {
+        let from = Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap(); // a Saturday
+        let moment = friday_midnight_after(from, chrono_tz::Europe::Berlin);
+        let local = moment.with_timezone(&chrono_tz::Europe::Berlin);
+        assert_eq!(local.weekday(), Weekday::Fri);
+        assert_eq!(local.time(), NaiveTime::MIN);
+        assert_eq!(
+            moment,
+            Utc.with_ymd_and_hms(2026, 11, 26, 23, 0, 0).unwrap()
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! Server-only code: database entities and queries, the request context server functions read, and helpers.
+pub mod clock;
+pub mod csp;
+pub mod ctx;
+pub mod db;
+pub mod demo;
+pub mod entities;
+pub mod models;
+pub mod testing;
+
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use ctx::ServerCtx;

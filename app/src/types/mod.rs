@@ -1,0 +1,10 @@
+//! Types shared by the server and the browser: wire DTOs and the application error.
+mod error;
+mod release;
+mod service;
+mod slug;
+
+pub use error::AppError;
+pub use release::{ReleaseFilter, ReleaseKind, ReleasePhase, ReleaseStatus, ReleaseSummary};
+pub use service::StreamingService;
+pub use slug::{Slug, SlugError};

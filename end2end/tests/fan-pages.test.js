@@ -1,0 +1,47 @@
+// Fan pages are server-rendered and load no WASM and no script at all.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, launch, openPage } from './browser.js';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('a released single is a smart link with its services, without WASM or scripts', async () => {
+  const { page, problems, requests } = await openPage(browser, { viewport: { width: 360, height: 740 } });
+  const response = await page.goto(`${BASE_URL}/nova-lights/midnight-signal`);
+  assert.equal(response.status(), 200);
+  assert.match(response.headers()['content-security-policy'], /default-src 'none'/);
+  await page.getByRole('heading', { name: 'Midnight Signal' }).waitFor();
+
+  const services = page.getByRole('list', { name: 'Listen on' }).getByRole('link');
+  assert.equal(await services.count(), 8);
+  assert.equal(await services.first().getAttribute('href'), 'https://open.spotify.com/track/4MidnightSignalDemo0001');
+
+  assert.equal(await page.locator('script').count(), 0, 'no script element on a fan page');
+  assert.ok(!requests.some((url) => url.endsWith('.wasm') || url.endsWith('.js')), `no WASM or JS: ${requests}`);
+  assert.deepEqual(problems, []);
+});
+
+test('an album before its release moment is a pre-save page, and the hub lists both releases', async () => {
+  const { page, problems } = await openPage(browser);
+  await page.goto(`${BASE_URL}/nova-lights/afterglow-atlas`);
+  await page.getByRole('heading', { name: 'Afterglow Atlas' }).waitFor();
+  assert.match(await page.locator('.moment').innerText(), /^Out Fri /);
+  assert.equal(await page.getByRole('list', { name: 'Listen on' }).count(), 0);
+
+  await page.getByRole('link', { name: 'Nova Lights' }).click();
+  await page.getByRole('heading', { name: 'Nova Lights' }).waitFor();
+  const releases = page.getByRole('list', { name: 'Releases' }).getByRole('link');
+  assert.deepEqual(await releases.allInnerTexts().then((t) => t.map((s) => s.split('\n')[0].trim())), ['Afterglow Atlas', 'Midnight Signal']);
+  assert.deepEqual(problems, []);
+});
+
+test('an unknown link answers 404 with a readable page', async () => {
+  const { page, problems } = await openPage(browser);
+  const response = await page.goto(`${BASE_URL}/nova-lights/no-such-release`);
+  assert.equal(response.status(), 404);
+  await page.getByRole('heading', { name: /does not exist/ }).waitFor();
+  // The 404 response itself is the only expected "error"; nothing else may fail.
+  assert.deepEqual(problems.filter((p) => !p.includes('404')), []);
+});

@@ -1,0 +1,16 @@
+//! Dropday's schema, as an ordered list of SeaORM migrations.
+//!
+//! Each migration is written with the schema helpers on table names, never with entities, so an old
+//! migration keeps meaning what it meant when it was written. Every one has a working `down`.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_core_schema;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_core_schema::Migration)]
+    }
+}

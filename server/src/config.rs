@@ -1,0 +1,242 @@
+//! The one configuration struct. Every setting is a command-line flag and an environment variable of the same
+//! name (`--database-url` / `DROPDAY_DATABASE_URL`), with one default.
+use anyhow::{bail, Context as _};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "dropday",
+    version,
+    about = "Dropday: one link per release, pre-save page to smart link"
+)]
+pub struct Config {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "DROPDAY_LISTEN_ADDR", default_value = "127.0.0.1:3000")]
+    pub listen_addr: SocketAddr,
+
+    /// The URL fans and the dashboard reach this server at (used in canonical links, OAuth callbacks, cookies).
+    #[arg(
+        long,
+        env = "DROPDAY_PUBLIC_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    pub public_url: String,
+
+    /// `sqlite://path/to/file.db?mode=rwc` or `postgres://user:pass@host/db`. Default: a SQLite file in the data
+    /// directory, created on first start.
+    #[arg(long, env = "DROPDAY_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Where the default SQLite database and the development secret key live.
+    #[arg(long, env = "DROPDAY_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// 32 bytes as 64 hex characters; encrypts tokens and signs sessions. Required in production; in development
+    /// it is generated on first start and kept in `<data-dir>/secret.key`.
+    #[arg(long, env = "DROPDAY_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// `development` seeds demo data into an empty database and generates a secret key; `production` does
+    /// neither.
+    #[arg(long, env = "DROPDAY_ENVIRONMENT", value_enum, default_value_t = Environment::Development)]
+    pub environment: Environment,
+
+    /// Seed the demo organization, artist and releases (skipped when already present).
+    #[arg(long, env = "DROPDAY_DEMO")]
+    pub demo: bool,
+
+    /// Log filter, e.g. `info` or `info,server=debug,sqlx=warn`.
+    #[arg(long, env = "DROPDAY_LOG", default_value = "info")]
+    pub log: String,
+
+    #[arg(long, env = "DROPDAY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// How long in-flight requests and background work get to finish after SIGTERM or Ctrl-C.
+    #[arg(long, env = "DROPDAY_SHUTDOWN_TIMEOUT_SECS", default_value_t = 10)]
+    pub shutdown_timeout_secs: u64,
+
+    /// The built site (WASM, CSS, public assets) that cargo-leptos writes.
+    #[arg(long, env = "DROPDAY_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The server's secret key material.
+#[derive(Clone)]
+pub struct SecretKey([u8; 32]);
+
+impl SecretKey {
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    fn parse(hex_text: &str) -> anyhow::Result<Self> {
+        let bytes = hex::decode(hex_text.trim()).context("the secret key must be hex")?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| {
+            anyhow::anyhow!("the secret key must be exactly 32 bytes (64 hex characters)")
+        })?;
+        Ok(SecretKey(bytes))
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(…)")
+    }
+}
+
+impl Config {
+    /// Defaults only, as if started without flags or environment (for tests).
+    pub fn for_tests(database_url: String) -> Self {
+        let mut config = Config::parse_from(["dropday"]);
+        config.database_url = Some(database_url);
+        config.listen_addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.secret_key = Some("00".repeat(32));
+        config
+    }
+
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        if let Some(url) = &self.database_url {
+            return Ok(url.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                self.data_dir.display()
+            )
+        })?;
+        Ok(format!(
+            "sqlite://{}?mode=rwc",
+            self.data_dir.join("dropday.db").display()
+        ))
+    }
+
+    /// The public URL without its trailing slash.
+    pub fn public_url(&self) -> anyhow::Result<String> {
+        let url = self.public_url.trim().trim_end_matches('/');
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            bail!("--public-url must start with http:// or https://, got {url:?}");
+        }
+        Ok(url.to_owned())
+    }
+
+    pub fn secret_key(&self) -> anyhow::Result<SecretKey> {
+        match (&self.secret_key, self.environment) {
+            (Some(text), _) => SecretKey::parse(text).context("DROPDAY_SECRET_KEY"),
+            (None, Environment::Production) => bail!(
+                "DROPDAY_SECRET_KEY is required in production: 64 hex characters, e.g. from `openssl rand -hex 32`"
+            ),
+            (None, Environment::Development) => development_secret_key(&self.data_dir),
+        }
+    }
+}
+
+/// Reads `<data_dir>/secret.key`, creating it with fresh random bytes (readable by the owner only) on first start.
+fn development_secret_key(data_dir: &Path) -> anyhow::Result<SecretKey> {
+    let path = data_dir.join("secret.key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return SecretKey::parse(&text).with_context(|| format!("the key in {}", path.display()));
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let key: [u8; 32] = rand::random();
+    let text = hex::encode(key);
+    write_private(&path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated a development secret key");
+    Ok(SecretKey(key))
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_and_defaults() {
+        let config = Config::parse_from([
+            "dropday",
+            "--listen-addr",
+            "0.0.0.0:8080",
+            "--log-format",
+            "json",
+        ]);
+        assert_eq!(config.listen_addr, "0.0.0.0:8080".parse().unwrap());
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.environment, Environment::Development);
+        assert_eq!(config.public_url().unwrap(), "http://127.0.0.1:3000");
+    }
+
+    #[test]
+    fn production_requires_a_secret_key() {
+        let config = Config::parse_from(["dropday", "--environment", "production"]);
+        let error = config.secret_key().unwrap_err().to_string();
+        assert!(error.contains("DROPDAY_SECRET_KEY is required"), "{error}");
+        let short = Config::parse_from(["dropday", "--secret-key", "abcd"]);
+        assert!(format!("{:#}", short.secret_key().unwrap_err()).contains("exactly 32 bytes"));
+    }
+
+    #[test]
+    fn development_key_is_generated_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::parse_from(["dropday", "--data-dir", dir.path().to_str().unwrap()]);
+        let first = config.secret_key().unwrap();
+        let second = config.secret_key().unwrap();
+        assert_eq!(first.bytes(), second.bytes());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(dir.path().join("secret.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn rejects_a_public_url_without_scheme() {
+        let config = Config::parse_from(["dropday", "--public-url", "links.example.com"]);
+        assert!(config.public_url().is_err());
+    }
+}

@@ -1,0 +1,139 @@
+//! The Dropday server: fan pages, the dashboard (Leptos), health and assets, background work, and a clean
+//! shutdown. `run(config, listener, shutdown)` is the seam tests use to start the real server on port 0.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod jobs;
+pub mod middleware;
+pub mod routes;
+pub mod shutdown;
+pub mod state;
+pub mod telemetry;
+
+use anyhow::Context as _;
+use app::server::{demo, SystemClock};
+use axum::Router;
+use config::{Config, Environment};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use state::AppState;
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+/// Opens and migrates the database, seeds demo data where asked, and builds the shared state.
+pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
+    let public_url = config.public_url()?;
+    let secret_key = config.secret_key()?;
+    let database_url = config.database_url()?;
+    let db = app::server::db::connect_and_migrate(&database_url)
+        .await
+        .context("opening and migrating the database")?;
+    let clock: app::server::SharedClock = Arc::new(SystemClock);
+
+    let first_start = demo::database_is_empty(&db)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if config.demo || (first_start && config.environment == Environment::Development) {
+        let outcome = demo::seed(&db, clock.now())
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding demo data: {e}"))?;
+        tracing::info!(?outcome, "demo data");
+    }
+
+    Ok(AppState {
+        db,
+        clock,
+        public_url: public_url.into(),
+        secret_key: Arc::new(secret_key),
+        leptos_options: state::leptos_options(config),
+        tasks: jobs::BackgroundTasks::new(),
+        shutdown_timeout: Duration::from_secs(config.shutdown_timeout_secs),
+    })
+}
+
+/// Prepares the state and serves until `shutdown` completes.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let state = prepare(&config).await?;
+    serve(state, listener, shutdown).await
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let leptos_options = state.leptos_options.clone();
+    let hashed_pkg = leptos_options.hash_files;
+    let hsts = state.public_url.starts_with("https://");
+    let server_ctx = state.server_ctx();
+    let leptos_routes = generate_route_list(app::App);
+
+    Router::new()
+        .merge(routes::health::router())
+        .merge(routes::assets::router(
+            std::path::Path::new(leptos_options.site_root.as_ref()),
+            hashed_pkg,
+        ))
+        .leptos_routes_with_context(
+            &state,
+            leptos_routes,
+            move || provide_context(server_ctx.clone()),
+            move || app::shell(leptos_options.clone()),
+        )
+        .layer(axum::middleware::from_fn(
+            middleware::server_fn_error_status,
+        ))
+        .merge(routes::fan::router())
+        .fallback(|| async { error::HttpError::NotFound })
+        .layer(axum::middleware::from_fn(move |request, next| {
+            middleware::security_headers(hsts, request, next)
+        }))
+        .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
+        .with_state(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` completes; then in-flight requests and background tasks get the
+/// configured drain timeout before the process lets go of them.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let address = listener.local_addr()?;
+    let drain = state.shutdown_timeout;
+    let tasks = state.tasks.clone();
+    let db = state.db.clone();
+    let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stopping_tx.send(true);
+        })
+        .into_future();
+    tracing::info!(%address, "Dropday is listening");
+
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => result.context("HTTP server")?,
+        _ = async { stopping_rx.wait_for(|stopping| *stopping).await.map(|_| ()) } => {
+            match tokio::time::timeout(drain, &mut server).await {
+                Ok(result) => result.context("HTTP server")?,
+                Err(_) => tracing::warn!(?drain, "requests still open after the drain timeout; closing them"),
+            }
+        }
+    }
+    tasks.shutdown(drain).await;
+    if let Err(error) = db.close().await {
+        tracing::warn!(%error, "closing the database pool");
+    }
+    tracing::info!("Dropday stopped");
+    Ok(())
+}

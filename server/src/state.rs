@@ -1,0 +1,53 @@
+//! The state every handler shares.
+use crate::config::{Config, SecretKey};
+use crate::jobs::BackgroundTasks;
+use app::server::{ServerCtx, SharedClock};
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub clock: SharedClock,
+    pub public_url: Arc<str>,
+    pub secret_key: Arc<SecretKey>,
+    pub leptos_options: LeptosOptions,
+    pub tasks: BackgroundTasks,
+    pub shutdown_timeout: Duration,
+}
+
+impl AppState {
+    /// What server functions see.
+    pub fn server_ctx(&self) -> ServerCtx {
+        ServerCtx {
+            db: self.db.clone(),
+            clock: self.clock.clone(),
+            public_url: self.public_url.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Leptos settings from our configuration. Content-hashed asset names are used when cargo-leptos wrote its
+/// `hash.txt` beside the binary (it does with `hash-files = true`).
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    let hash_file_present = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").exists()))
+        .unwrap_or(false);
+    LeptosOptions::builder()
+        .output_name(option_env!("LEPTOS_OUTPUT_NAME").unwrap_or("dropday"))
+        .site_root(config.site_root.to_string_lossy().as_ref())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen_addr)
+        .hash_files(hash_file_present)
+        .build()
+}

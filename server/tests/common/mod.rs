@@ -1,0 +1,90 @@
+//! Starts the real server on 127.0.0.1:0 against a fresh, migrated database (SQLite, or PostgreSQL when
+//! `DROPDAY_TEST_DATABASE_URL` is set), with the demo data and a clock the test controls.
+#![allow(dead_code)] // each test file uses its own subset
+
+use app::server::testing::TestDb;
+use app::server::ManualClock;
+use chrono::{DateTime, Utc};
+use server::config::Config;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub struct TestServer {
+    pub base_url: String,
+    pub clock: Arc<ManualClock>,
+    pub state: server::state::AppState,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<anyhow::Result<()>>>,
+    _db: TestDb,
+}
+
+impl TestServer {
+    /// A server with the demo data seeded at `now`.
+    pub async fn start_at(now: DateTime<Utc>) -> TestServer {
+        let test_db = TestDb::new().await;
+        let mut config = Config::for_tests(test_db.url.clone());
+        config.demo = true;
+        config.site_root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../public");
+        let clock = Arc::new(ManualClock::new(now));
+        let mut state = server::prepare(&config).await.expect("server state");
+        state.clock = clock.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind port 0");
+        let address = listener.local_addr().expect("local address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let serve_state = state.clone();
+        let handle = tokio::spawn(async move {
+            server::serve(serve_state, listener, async move {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("HTTP client");
+        TestServer {
+            base_url: format!("http://{address}"),
+            clock,
+            state,
+            client,
+            stop: Some(stop),
+            handle: Some(handle),
+            _db: test_db,
+        }
+    }
+
+    pub async fn start() -> TestServer {
+        TestServer::start_at(Utc::now()).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// Signals shutdown and waits for `serve` to return.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.handle.take() {
+            Some(handle) => handle.await.expect("server task"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
