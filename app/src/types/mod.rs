@@ -1,9 +1,11 @@
 //! Types shared by the server and the browser: wire DTOs and the application error.
+mod country;
 mod error;
 mod release;
 mod service;
 mod slug;
 
+pub use country::CountryCode;
 pub use error::AppError;
 pub use release::{ReleaseFilter, ReleaseKind, ReleasePhase, ReleaseStatus, ReleaseSummary};
 pub use service::StreamingService;
