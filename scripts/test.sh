@@ -11,6 +11,8 @@ export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 
 RUN_DIR=$(mktemp -d /tmp/dropday-test.XXXXXX)
+# The PostgreSQL cluster inside runs as the postgres user, which must be able to enter this directory.
+chmod 755 "$RUN_DIR"
 SERVER_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true

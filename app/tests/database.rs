@@ -5,11 +5,12 @@ use app::server::entities::{events, prelude::*, release_links};
 use app::server::models::{
     artists::{self, NewArtist, ProfileLink},
     organizations,
-    releases::{self, NewRelease, NewServiceLink, Visibility},
+    releases::{self, NewCustomLink, NewRelease, NewServiceLink, ReleaseLookup, Visibility},
 };
 use app::server::testing::TestDb;
 use app::types::{
-    AppError, ReleaseFilter, ReleaseKind, ReleasePhase, ReleaseStatus, StreamingService,
+    AppError, ReleaseFilter, ReleaseKind, ReleaseMode, ReleasePhase, ReleaseStatus,
+    StreamingService,
 };
 use chrono::{Duration, TimeZone, Utc};
 use migrations::{Migrator, MigratorTrait};
@@ -57,21 +58,31 @@ fn release(artist_id: i32, slug: &str, status: ReleaseStatus, days_from_now: i64
         release_at: Some(now() + Duration::days(days_from_now)),
         time_zone: "America/New_York".into(),
         status,
+        release_mode: ReleaseMode::Fixed,
+        theme: None,
+        video_url: None,
+        custom_links: vec![NewCustomLink {
+            label: "Tickets".into(),
+            url: "https://tix.example/1".into(),
+        }],
         links: vec![
             NewServiceLink {
                 service: StreamingService::Deezer,
                 url: "https://deezer.example/1".into(),
                 hidden: false,
+                show_before_release: false,
             },
             NewServiceLink {
                 service: StreamingService::Spotify,
                 url: "https://spotify.example/1".into(),
                 hidden: true,
+                show_before_release: false,
             },
             NewServiceLink {
                 service: StreamingService::Tidal,
                 url: "https://tidal.example/1".into(),
                 hidden: false,
+                show_before_release: false,
             },
         ],
     }
@@ -381,4 +392,101 @@ async fn runs_on_the_backend_the_test_script_asked_for() {
         sea_orm::DatabaseBackend::Sqlite
     };
     assert_eq!(db.backend(), expected);
+}
+
+#[tokio::test]
+async fn renamed_slugs_keep_answering_with_the_new_address() {
+    let db = TestDb::new().await;
+    let artist = artist(&db).await;
+    let renamed = releases::create(
+        &db.db,
+        release(artist.id, "old-name", ReleaseStatus::Published, -1),
+        now(),
+    )
+    .await
+    .unwrap();
+    releases::rename_slug(&db.db, renamed.id, "New-Name", now())
+        .await
+        .unwrap();
+    artists::rename_slug(&db.db, artist.id, "the-band-official", now())
+        .await
+        .unwrap();
+
+    let moved = |lookup: ReleaseLookup| match lookup {
+        ReleaseLookup::Moved {
+            artist_slug,
+            release_slug,
+        } => format!("/{artist_slug}/{release_slug}"),
+        ReleaseLookup::Found(found) => format!("found {}", found.release.slug),
+        ReleaseLookup::Missing => "missing".into(),
+    };
+    for (artist_slug, release_slug) in [
+        ("the-band", "old-name"),
+        ("the-band", "new-name"),
+        ("the-band-official", "old-name"),
+    ] {
+        let lookup = releases::lookup_published(&db.db, artist_slug, release_slug)
+            .await
+            .unwrap();
+        assert_eq!(
+            moved(lookup),
+            "/the-band-official/new-name",
+            "{artist_slug}/{release_slug}"
+        );
+    }
+    let current = releases::lookup_published(&db.db, "the-band-official", "new-name")
+        .await
+        .unwrap();
+    assert_eq!(moved(current), "found new-name");
+    assert_eq!(
+        moved(
+            releases::lookup_published(&db.db, "the-band", "never")
+                .await
+                .unwrap()
+        ),
+        "missing"
+    );
+
+    // The old slug cannot be taken by another release, but the release can take it back.
+    let other = releases::create(
+        &db.db,
+        release(artist.id, "other", ReleaseStatus::Published, -1),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        releases::rename_slug(&db.db, other.id, "old-name", now()).await,
+        Err(AppError::Conflict(_))
+    ));
+    releases::rename_slug(&db.db, renamed.id, "old-name", now())
+        .await
+        .unwrap();
+    let back = releases::lookup_published(&db.db, "the-band-official", "old-name")
+        .await
+        .unwrap();
+    assert_eq!(moved(back), "found old-name");
+
+    // Another artist cannot take the old artist slug.
+    let org = organizations::create(&db.db, "Other", "other-label", now())
+        .await
+        .unwrap();
+    let second = artists::create(
+        &db.db,
+        NewArtist {
+            organization_id: org.id,
+            slug: "second".into(),
+            name: "Second".into(),
+            image_url: None,
+            profile_links: vec![],
+            spotify_artist_id: None,
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        artists::rename_slug(&db.db, second.id, "the-band", now()).await,
+        Err(AppError::Conflict(_))
+    ));
 }

@@ -7,7 +7,7 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-test('a released single is a smart link with its services, without WASM or scripts', async () => {
+test('a released single is a smart link: no WASM, no script file, and click-outs go through the redirect', async () => {
   const { page, problems, requests } = await openPage(browser, { viewport: { width: 360, height: 740 } });
   const response = await page.goto(`${BASE_URL}/nova-lights/midnight-signal`);
   assert.equal(response.status(), 200);
@@ -16,10 +16,27 @@ test('a released single is a smart link with its services, without WASM or scrip
 
   const services = page.getByRole('list', { name: 'Listen on' }).getByRole('link');
   assert.equal(await services.count(), 8);
-  assert.equal(await services.first().getAttribute('href'), 'https://open.spotify.com/track/4MidnightSignalDemo0001');
+  const spotify = page.getByRole('link', { name: /Spotify/ }).first();
+  const href = await spotify.getAttribute('href');
+  assert.match(href, /^\/go\/\d+\/spotify$/);
 
-  assert.equal(await page.locator('script').count(), 0, 'no script element on a fan page');
+  // Only the small inline script (allowed by hash) and JSON-LD: no script files, no WASM.
+  assert.equal(await page.locator('script[src], script[type="module"]').count(), 0);
   assert.ok(!requests.some((url) => url.endsWith('.wasm') || url.endsWith('.js')), `no WASM or JS: ${requests}`);
+  const jsonLd = JSON.parse(await page.locator('script[type="application/ld+json"]').textContent());
+  assert.equal(jsonLd['@type'], 'MusicRecording');
+  assert.equal(jsonLd.name, 'Midnight Signal');
+
+  // The inline script ran under the page's CSP: it revealed the share button and the remember option.
+  await page.getByRole('button', { name: 'Share' }).waitFor();
+  await page.getByLabel(/Remember my choice/).check();
+  assert.match(await spotify.getAttribute('href'), /remember=1$/);
+
+  // The click-out answers 302 to the stored URL and is not cacheable.
+  const redirect = await page.request.get(`${BASE_URL}${href}`, { maxRedirects: 0 });
+  assert.equal(redirect.status(), 302);
+  assert.equal(redirect.headers()['location'], 'https://open.spotify.com/track/4MidnightSignalDemo0001');
+  assert.equal(redirect.headers()['cache-control'], 'no-store');
   assert.deepEqual(problems, []);
 });
 

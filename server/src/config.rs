@@ -61,6 +61,29 @@ pub struct Config {
     #[arg(long, env = "DROPDAY_SHUTDOWN_TIMEOUT_SECS", default_value_t = 10)]
     pub shutdown_timeout_secs: u64,
 
+    /// A request header your CDN or proxy sets to the visitor's country (e.g. `CF-IPCountry`). Only set this
+    /// behind a proxy that overwrites it: fans could send it themselves.
+    #[arg(long, env = "DROPDAY_COUNTRY_HEADER")]
+    pub country_header: Option<String>,
+
+    /// A MaxMind-format country database (GeoLite2-Country.mmdb, DB-IP country lite, ...) used when no country
+    /// header is present.
+    #[arg(long, env = "DROPDAY_GEOIP_DATABASE")]
+    pub geoip_database: Option<PathBuf>,
+
+    /// Behind a proxy: the header carrying the client address (e.g. `X-Forwarded-For`; its last entry is used).
+    #[arg(long, env = "DROPDAY_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
+
+    /// How long a rendered fan page is served from memory before rendering again (edits on this instance and
+    /// release moments take effect at once regardless).
+    #[arg(long, env = "DROPDAY_PAGE_CACHE_TTL_SECS", default_value_t = 60)]
+    pub page_cache_ttl_secs: u64,
+
+    /// Analytics events that may wait in memory for the batch writer; beyond this they are dropped and counted.
+    #[arg(long, env = "DROPDAY_EVENT_BUFFER", default_value_t = 50_000)]
+    pub event_buffer: usize,
+
     /// The built site (WASM, CSS, public assets) that cargo-leptos writes.
     #[arg(long, env = "DROPDAY_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,

@@ -2,9 +2,12 @@
 //! shutdown. `run(config, listener, shutdown)` is the seam tests use to start the real server on port 0.
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod fan;
+pub mod geo;
 pub mod jobs;
 pub mod middleware;
 pub mod routes;
@@ -46,15 +49,40 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         tracing::info!(?outcome, "demo data");
     }
 
+    let tasks = jobs::BackgroundTasks::new();
+    let events = analytics::EventRecorder::start(db.clone(), &tasks, config.event_buffer);
+    let country = fan::country::CountryResolver {
+        country_header: header_name(config.country_header.as_deref(), "--country-header")?,
+        client_ip_header: header_name(config.client_ip_header.as_deref(), "--client-ip-header")?,
+        database: match &config.geoip_database {
+            Some(path) => Some(geo::CountryDatabase::open(path)?),
+            None => None,
+        },
+    };
     Ok(AppState {
         db,
         clock,
         public_url: public_url.into(),
         secret_key: Arc::new(secret_key),
         leptos_options: state::leptos_options(config),
-        tasks: jobs::BackgroundTasks::new(),
+        tasks,
         shutdown_timeout: Duration::from_secs(config.shutdown_timeout_secs),
+        pages: Arc::new(fan::cache::PageCache::new(
+            chrono::Duration::seconds(i64::try_from(config.page_cache_ttl_secs).unwrap_or(60)),
+            10_000,
+        )),
+        events,
+        country: Arc::new(country),
     })
+}
+
+fn header_name(value: Option<&str>, flag: &str) -> anyhow::Result<Option<axum::http::HeaderName>> {
+    value
+        .map(|name| {
+            axum::http::HeaderName::try_from(name.trim())
+                .with_context(|| format!("{flag}: {name:?} is not a valid header name"))
+        })
+        .transpose()
 }
 
 /// Prepares the state and serves until `shutdown` completes.

@@ -1,5 +1,7 @@
 //! The state every handler shares.
+use crate::analytics::EventRecorder;
 use crate::config::{Config, SecretKey};
+use crate::fan::{cache::PageCache, country::CountryResolver};
 use crate::jobs::BackgroundTasks;
 use app::server::{ServerCtx, SharedClock};
 use axum::extract::FromRef;
@@ -17,6 +19,9 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub tasks: BackgroundTasks,
     pub shutdown_timeout: Duration,
+    pub pages: Arc<PageCache>,
+    pub events: EventRecorder,
+    pub country: Arc<CountryResolver>,
 }
 
 impl AppState {

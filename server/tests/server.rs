@@ -30,9 +30,10 @@ async fn demo_single_is_a_server_rendered_smart_link() {
     assert!(csp.starts_with("default-src 'none'"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(
-        !csp.contains("script-src"),
-        "fan pages allow no script: {csp}"
+        csp.contains("script-src 'sha256-"),
+        "only the inline script, by hash: {csp}"
     );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(
         headers["referrer-policy"],
@@ -47,7 +48,15 @@ async fn demo_single_is_a_server_rendered_smart_link() {
         8,
         "eight services"
     );
-    assert!(!html.contains("<script"), "no script on a fan page");
+    assert!(
+        !html.contains("<script src") && !html.contains("type=\"module\""),
+        "no script file on a fan page"
+    );
+    assert!(html.contains("<script type=\"application/ld+json\">"));
+    assert!(
+        html.contains("href=\"/go/"),
+        "buttons link to the click-out endpoint"
+    );
     assert!(!html.contains(".wasm"), "no WASM on a fan page");
     assert!(html.contains(&format!(
         "<link rel=\"canonical\" href=\"{}/nova-lights/midnight-signal\"",
@@ -84,7 +93,12 @@ async fn the_album_turns_from_pre_save_page_into_smart_link_at_its_moment() {
         .await
         .unwrap();
     assert!(before.contains("class=\"moment\""), "{before}");
-    assert!(!before.contains("class=\"service\""));
+    assert!(!before.contains("aria-label=\"Listen on\""));
+    assert!(before.contains("Pre-save on Spotify"), "{before}");
+    assert!(
+        before.contains(">Pre-add<"),
+        "Apple Music pre-add before release"
+    );
 
     server.clock.advance(Duration::days(60));
     let after = server
@@ -94,7 +108,7 @@ async fn the_album_turns_from_pre_save_page_into_smart_link_at_its_moment() {
         .await
         .unwrap();
     assert!(!after.contains("class=\"moment\""));
-    assert_eq!(after.matches("class=\"service\"").count(), 4);
+    assert_eq!(after.matches("class=\"service\"").count(), 5);
 }
 
 #[tokio::test]

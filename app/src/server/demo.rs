@@ -3,9 +3,9 @@
 use super::models::{
     artists::{self, NewArtist, ProfileLink},
     organizations,
-    releases::{self, NewRelease, NewServiceLink},
+    releases::{self, NewCustomLink, NewRelease, NewServiceLink},
 };
-use crate::types::{AppError, ReleaseKind, ReleaseStatus, StreamingService};
+use crate::types::{AppError, ReleaseKind, ReleaseMode, ReleaseStatus, StreamingService};
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc, Weekday};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
@@ -113,12 +113,29 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedOut
             release_at: Some(now - Duration::days(14)),
             time_zone: "Europe/Berlin".into(),
             status: ReleaseStatus::Published,
+            release_mode: ReleaseMode::Fixed,
+            theme: None,
+            video_url: Some("https://www.youtube.com/watch?v=mSignalDemo1".into()),
+            custom_links: vec![
+                NewCustomLink {
+                    label: "Tickets".into(),
+                    url: "https://novalights.example/tour".into(),
+                },
+                NewCustomLink {
+                    label: "Buy the vinyl".into(),
+                    url: "https://novalights-demo.bandcamp.com/merch".into(),
+                },
+            ],
             links: single_links
                 .into_iter()
                 .map(|(service, url)| NewServiceLink {
                     service,
                     url: url.into(),
                     hidden: false,
+                    show_before_release: matches!(
+                        service,
+                        StreamingService::AppleMusic | StreamingService::ItunesStore
+                    ),
                 })
                 .collect(),
         },
@@ -134,6 +151,10 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedOut
         (
             StreamingService::AppleMusic,
             "https://music.apple.com/us/album/afterglow-atlas/1790000010",
+        ),
+        (
+            StreamingService::ItunesStore,
+            "https://music.apple.com/us/album/afterglow-atlas/1790000010?app=itunes",
         ),
         (
             StreamingService::AmazonMusic,
@@ -161,12 +182,21 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedOut
             )),
             time_zone: "Europe/Berlin".into(),
             status: ReleaseStatus::Published,
+            // Like Spotify: the album goes live at midnight in each fan's own country.
+            release_mode: ReleaseMode::LocalMidnight,
+            theme: Some("sunset".into()),
+            video_url: None,
+            custom_links: vec![],
             links: album_links
                 .into_iter()
                 .map(|(service, url)| NewServiceLink {
                     service,
                     url: url.into(),
                     hidden: false,
+                    show_before_release: matches!(
+                        service,
+                        StreamingService::AppleMusic | StreamingService::ItunesStore
+                    ),
                 })
                 .collect(),
         },

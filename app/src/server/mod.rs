@@ -5,6 +5,7 @@ pub mod ctx;
 pub mod db;
 pub mod demo;
 pub mod entities;
+pub mod fan;
 pub mod models;
 pub mod testing;
 

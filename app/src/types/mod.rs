@@ -7,6 +7,8 @@ mod slug;
 
 pub use country::CountryCode;
 pub use error::AppError;
-pub use release::{ReleaseFilter, ReleaseKind, ReleasePhase, ReleaseStatus, ReleaseSummary};
+pub use release::{
+    ReleaseFilter, ReleaseKind, ReleaseMode, ReleasePhase, ReleaseStatus, ReleaseSummary,
+};
 pub use service::StreamingService;
 pub use slug::{Slug, SlugError};

@@ -88,6 +88,37 @@ impl FromStr for ReleaseStatus {
     }
 }
 
+/// How a release moment is counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseMode {
+    /// One instant everywhere: the date-time chosen in the release's time zone.
+    #[default]
+    Fixed,
+    /// 00:00 of the release date in each fan's own country, the way Spotify releases.
+    LocalMidnight,
+}
+
+impl ReleaseMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseMode::Fixed => "fixed",
+            ReleaseMode::LocalMidnight => "local_midnight",
+        }
+    }
+}
+
+impl FromStr for ReleaseMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "fixed" => Ok(ReleaseMode::Fixed),
+            "local_midnight" => Ok(ReleaseMode::LocalMidnight),
+            other => Err(format!("unknown release mode {other:?}")),
+        }
+    }
+}
+
 /// Where a release stands relative to its release moment: before it, the link is a pre-save page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -26,6 +26,7 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "signup",
     "sitemap.xml",
     "static",
+    "t",
     "track",
 ];
 

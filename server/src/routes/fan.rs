@@ -1,42 +1,408 @@
-//! Fan pages: `/{artist}` (the hub) and `/{artist}/{release}` (pre-save page or smart link). Server-rendered,
-//! no WASM.
+//! Fan pages and what they link to: `/{artist}` (hub), `/{artist}/{release}` (pre-save page or smart link),
+//! `/go/...` (click-outs: record, then 302 to a stored URL), `/t/...` (share and video beacons), plus
+//! `sitemap.xml` and `robots.txt`. Server-rendered, cached in memory, no WASM.
+use crate::analytics::{self, EventKind, NewEvent, Utm};
 use crate::error::HttpError;
+use crate::fan::cache::{CachedPage, PageKey};
 use crate::state::AppState;
-use app::pages::fan::{self, FanPage};
+use app::pages::fan::{self, seo, FanPage, HubInput, ReleasePageInput};
+use app::server::fan::ordering::PlatformRules;
 use app::server::models::{artists, releases};
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use app::types::{CountryCode, StreamingService};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The cookie a fan opts into with "remember my choice": the key of their service, nothing else.
+const REMEMBER_COOKIE: &str = "dropday_service";
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/robots.txt", get(robots_txt))
+        .route("/sitemap.xml", get(sitemap_xml))
+        .route("/go/link/{link_id}", get(custom_click))
+        .route("/go/{release_id}/{service}", get(click_out))
+        .route("/t/{release_id}/{kind}", post(beacon))
         .route("/{artist}", get(artist_hub))
         .route("/{artist}/{release}", get(release_page))
 }
 
-async fn artist_hub(
-    State(state): State<AppState>,
-    Path(artist_slug): Path<String>,
-) -> Result<Response, HttpError> {
-    let artist = artists::find_by_slug(&state.db, &artist_slug)
-        .await?
-        .ok_or(HttpError::NotFound)?;
-    let published = releases::published_for_artist(&state.db, artist.id).await?;
-    let page = fan::render_artist_hub(&artist, &published, state.clock.now(), &state.public_url);
-    Ok(html_response(StatusCode::OK, page))
+#[derive(Debug, Default, serde::Deserialize)]
+struct PageQuery {
+    #[serde(flatten)]
+    utm: Utm,
+    /// `?choose=1`: show the page even to a fan who asked to be sent straight to their service, and forget it.
+    choose: Option<String>,
+}
+
+/// Requests that are not a person looking: HEAD (link scanners) and browser prefetch/prerender.
+fn is_speculative(method: &Method, headers: &HeaderMap) -> bool {
+    let purpose = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("prefetch") || v.contains("prerender"))
+    };
+    method == Method::HEAD || purpose("sec-purpose") || purpose("purpose") || purpose("x-moz")
+}
+
+fn event(
+    state: &AppState,
+    kind: EventKind,
+    headers: &HeaderMap,
+    country: Option<CountryCode>,
+) -> NewEvent {
+    NewEvent {
+        occurred_at: state.clock.now(),
+        kind,
+        referrer_domain: analytics::referrer_domain(headers),
+        country,
+        locale: analytics::locale(headers),
+        ..Default::default()
+    }
 }
 
 async fn release_page(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path((artist_slug, release_slug)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+    method: Method,
+    headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let release = releases::find_published(&state.db, &artist_slug, &release_slug)
+    let country = state.country.resolve(&headers, peer.ip());
+    let now = state.clock.now();
+    let key = PageKey {
+        path: format!(
+            "/{}/{}",
+            artist_slug.to_ascii_lowercase(),
+            release_slug.to_ascii_lowercase()
+        ),
+        country,
+    };
+    let cached = match state.pages.get(&key, now) {
+        Some(page) => page,
+        None => match releases::lookup_published(&state.db, &artist_slug, &release_slug).await? {
+            releases::ReleaseLookup::Found(found) => {
+                let rendered = fan::render_release_page(ReleasePageInput {
+                    release: &found,
+                    country,
+                    now,
+                    public_url: &state.public_url,
+                    rules: &PlatformRules::default(),
+                });
+                let page = Arc::new(CachedPage::new(
+                    rendered.page,
+                    found.artist.id,
+                    Some(found.release.id),
+                    rendered.services,
+                    state.pages.expiry(now, rendered.next_change),
+                ));
+                state.pages.insert(key, page.clone());
+                page
+            }
+            releases::ReleaseLookup::Moved {
+                artist_slug,
+                release_slug,
+            } => {
+                return Ok(permanent_redirect(&format!(
+                    "/{artist_slug}/{release_slug}"
+                )));
+            }
+            releases::ReleaseLookup::Missing => return Err(HttpError::NotFound),
+        },
+    };
+
+    let speculative = is_speculative(&method, &headers);
+    let mut base = event(&state, EventKind::PageView, &headers, country);
+    base.artist_id = Some(cached.artist_id);
+    base.release_id = cached.release_id;
+    base.utm = query.utm.cleaned();
+
+    // A returning fan who asked to be remembered goes straight to their service (counted as a click-out too).
+    let choose = query.choose.is_some();
+    if !choose && !speculative {
+        if let Some(remembered) = cookie(&headers, REMEMBER_COOKIE) {
+            if let Some((service, url)) = cached.services.iter().find(|(key, _)| *key == remembered)
+            {
+                state.events.record(base.clone());
+                state.events.record(NewEvent {
+                    kind: EventKind::ClickOut,
+                    service: Some(service.clone()),
+                    ..base
+                });
+                return Ok(found_redirect(url));
+            }
+        }
+    }
+    if !speculative {
+        state.events.record(base);
+    }
+    let mut response = cached_response(&cached, &headers);
+    if choose {
+        response.headers_mut().insert(
+            header::SET_COOKIE,
+            HeaderValue::from_static("dropday_service=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"),
+        );
+    }
+    Ok(response)
+}
+
+async fn artist_hub(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(artist_slug): Path<String>,
+    Query(query): Query<PageQuery>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let country = state.country.resolve(&headers, peer.ip());
+    let now = state.clock.now();
+    let key = PageKey {
+        path: format!("/{}", artist_slug.to_ascii_lowercase()),
+        country,
+    };
+    let cached = match state.pages.get(&key, now) {
+        Some(page) => page,
+        None => {
+            let artist = match artists::lookup(&state.db, &artist_slug).await? {
+                artists::ArtistLookup::Found(artist) => artist,
+                artists::ArtistLookup::Moved { current_slug } => {
+                    return Ok(permanent_redirect(&format!("/{current_slug}")))
+                }
+                artists::ArtistLookup::Missing => return Err(HttpError::NotFound),
+            };
+            let published = releases::published_for_artist(&state.db, artist.id).await?;
+            let custom_links = releases::hub_custom_links(&state.db, artist.id).await?;
+            let rendered = fan::render_artist_hub(HubInput {
+                artist: &artist,
+                published: &published,
+                custom_links: &custom_links,
+                country,
+                now,
+                public_url: &state.public_url,
+            });
+            let page = Arc::new(CachedPage::new(
+                rendered.page,
+                artist.id,
+                None,
+                Vec::new(),
+                state.pages.expiry(now, rendered.next_change),
+            ));
+            state.pages.insert(key, page.clone());
+            page
+        }
+    };
+    if !is_speculative(&method, &headers) {
+        let mut view = event(&state, EventKind::PageView, &headers, country);
+        view.artist_id = Some(cached.artist_id);
+        view.utm = query.utm.cleaned();
+        state.events.record(view);
+    }
+    Ok(cached_response(&cached, &headers))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct ClickQuery {
+    remember: Option<String>,
+}
+
+/// Records the click and sends the fan to the stored URL. Nothing in the request can choose the destination.
+async fn click_out(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((release_id, service)): Path<(i32, String)>,
+    Query(query): Query<ClickQuery>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let service: StreamingService = service.parse().map_err(|_| HttpError::NotFound)?;
+    let (release, url) = releases::click_target(&state.db, release_id, service)
         .await?
         .ok_or(HttpError::NotFound)?;
-    let page = fan::render_release_page(&release, state.clock.now(), &state.public_url);
-    Ok(html_response(StatusCode::OK, page))
+    if !is_speculative(&method, &headers) {
+        let country = state.country.resolve(&headers, peer.ip());
+        let mut click = event(&state, EventKind::ClickOut, &headers, country);
+        click.artist_id = Some(release.artist_id);
+        click.release_id = Some(release.id);
+        click.service = Some(service.key().to_owned());
+        click.utm = utm_from_referrer(&headers);
+        state.events.record(click);
+    }
+    let mut response = found_redirect(&url);
+    if query.remember.as_deref() == Some("1") {
+        let secure = if state.public_url.starts_with("https://") {
+            "; Secure"
+        } else {
+            ""
+        };
+        let cookie = format!(
+            "{REMEMBER_COOKIE}={}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}",
+            service.key()
+        );
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().insert(header::SET_COOKIE, value);
+        }
+    }
+    Ok(response)
+}
+
+async fn custom_click(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(link_id): Path<i32>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    let (artist_id, release_id, url) = releases::custom_link_target(&state.db, link_id)
+        .await?
+        .ok_or(HttpError::NotFound)?;
+    if !is_speculative(&method, &headers) {
+        let country = state.country.resolve(&headers, peer.ip());
+        let mut click = event(&state, EventKind::CustomClick, &headers, country);
+        click.artist_id = Some(artist_id);
+        click.release_id = release_id;
+        click.service = Some("custom".to_owned());
+        click.utm = utm_from_referrer(&headers);
+        state.events.record(click);
+    }
+    Ok(found_redirect(&url))
+}
+
+/// `navigator.sendBeacon` target for shares and video plays.
+async fn beacon(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((release_id, kind)): Path<(i32, String)>,
+    headers: HeaderMap,
+) -> Result<StatusCode, HttpError> {
+    let kind = match kind.as_str() {
+        "share" => EventKind::Share,
+        "video_play" => EventKind::VideoPlay,
+        _ => return Err(HttpError::NotFound),
+    };
+    let release = releases::find_published_by_id(&state.db, release_id)
+        .await?
+        .ok_or(HttpError::NotFound)?;
+    let country = state.country.resolve(&headers, peer.ip());
+    let mut beacon = event(&state, kind, &headers, country);
+    beacon.artist_id = Some(release.artist_id);
+    beacon.release_id = Some(release.id);
+    beacon.utm = utm_from_referrer(&headers);
+    state.events.record(beacon);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn sitemap_xml(State(state): State<AppState>) -> Result<Response, HttpError> {
+    let entries: Vec<_> = releases::sitemap_paths(&state.db)
+        .await?
+        .into_iter()
+        .map(|(path, last_modified)| seo::SitemapEntry {
+            url: format!("{}{path}", state.public_url),
+            last_modified,
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        seo::sitemap_xml(&entries),
+    )
+        .into_response())
+}
+
+async fn robots_txt(State(state): State<AppState>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        seo::robots_txt(&state.public_url),
+    )
+        .into_response()
+}
+
+/// The campaign of the page a click came from: click-outs are same-origin navigations, so the Referer is the
+/// fan page's own URL with its query string.
+fn utm_from_referrer(headers: &HeaderMap) -> Utm {
+    let query = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|referrer| referrer.split_once('?'))
+        .map(|(_, query)| query.split('#').next().unwrap_or_default())
+        .unwrap_or_default();
+    serde_urlencoded::from_str::<Utm>(query)
+        .unwrap_or_default()
+        .cleaned()
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// Serves a cached page, gzip when the client accepts it.
+fn cached_response(page: &CachedPage, headers: &HeaderMap) -> Response {
+    let gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("gzip"));
+    let body = if gzip {
+        page.gzip.clone()
+    } else {
+        page.html.clone()
+    };
+    let mut response = Response::new(Body::from(body));
+    let out = response.headers_mut();
+    out.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    // Revalidate every time: the same URL turns from pre-save page into smart link at the release moment.
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    out.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept-Encoding, Accept-Language"),
+    );
+    if gzip {
+        out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    if let Ok(policy) = HeaderValue::from_str(&page.content_security_policy) {
+        out.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
+}
+
+/// A click-out: never cached, so every click reaches the server and is counted.
+fn found_redirect(url: &str) -> Response {
+    let mut response = StatusCode::FOUND.into_response();
+    if let Ok(location) = HeaderValue::from_str(url) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn permanent_redirect(path: &str) -> Response {
+    let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
+    if let Ok(location) = HeaderValue::from_str(path) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
 }
 
 pub fn html_response(status: StatusCode, page: FanPage) -> Response {
@@ -46,7 +412,6 @@ pub fn html_response(status: StatusCode, page: FanPage) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    // Revalidate every time: the same URL turns from pre-save page into smart link at the release moment.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if let Ok(policy) = HeaderValue::from_str(&page.content_security_policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);

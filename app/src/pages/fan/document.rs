@@ -1,5 +1,6 @@
 //! The HTML document around a fan page: inline CSS (one request in total), strict CSP by hash. The head is
 //! written by hand (Open Graph needs `property` attributes); the body is a Leptos view, escaped by Leptos.
+use super::theme::{self, Theme};
 use crate::server::csp::inline_hash;
 use leptos::prelude::*;
 use leptos::tachys::view::RenderHtml;
@@ -7,13 +8,19 @@ use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 const FAN_CSS: &str = include_str!("../../../../style/fan.css");
-static FAN_CSS_HASH: LazyLock<String> = LazyLock::new(|| inline_hash(FAN_CSS));
+/// The one inline script: countdown, share, video facade, "remember my service". Allowed by hash.
+pub const FAN_JS: &str = include_str!("fan.js");
+
+/// Theme variables followed by the stylesheet: the page's whole `<style>` element content.
+static STYLE: LazyLock<String> = LazyLock::new(|| format!("{}{FAN_CSS}", theme::css_variables()));
+static STYLE_HASH: LazyLock<String> = LazyLock::new(|| inline_hash(&STYLE));
+static SCRIPT_HASH: LazyLock<String> = LazyLock::new(|| inline_hash(FAN_JS));
 
 /// A rendered fan page.
 #[derive(Debug, Clone)]
 pub struct FanPage {
     pub html: String,
-    /// The page's own policy: no script at all, styles only by hash, images from anywhere https.
+    /// The page's own policy: its script and style by hash, nothing third-party but the video after a click.
     pub content_security_policy: String,
 }
 
@@ -26,23 +33,35 @@ pub struct PageMeta {
     pub og_type: &'static str,
 }
 
+/// What goes around a page body.
+pub struct Document<'a> {
+    pub title: &'a str,
+    pub meta: Option<PageMeta>,
+    pub theme: Theme,
+    /// A complete `<script type="application/ld+json">` element (already escaped by `seo`).
+    pub json_ld: Option<String>,
+    /// Include the enhancement script (countdown, share, video, remember).
+    pub script: bool,
+}
+
 pub fn render<V: IntoView + 'static>(
-    title: &str,
-    meta: Option<PageMeta>,
+    document: Document,
     body: impl FnOnce() -> V + 'static,
 ) -> FanPage {
     let body_html = Owner::new().with(move || body().into_view().to_html());
+    let title = document.title;
 
-    let mut html = String::with_capacity(body_html.len() + FAN_CSS.len() + 1024);
+    let mut html = String::with_capacity(body_html.len() + STYLE.len() + FAN_JS.len() + 2048);
     html.push_str("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">");
     html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
     let _ = write!(html, "<title>{}</title>", escape(title));
-    if let Some(meta) = &meta {
+    if let Some(meta) = &document.meta {
         let _ = write!(
             html,
             "<meta name=\"description\" content=\"{description}\"><link rel=\"canonical\" href=\"{url}\">\
              <meta property=\"og:type\" content=\"{og_type}\"><meta property=\"og:title\" content=\"{title}\">\
-             <meta property=\"og:description\" content=\"{description}\"><meta property=\"og:url\" content=\"{url}\">",
+             <meta property=\"og:description\" content=\"{description}\"><meta property=\"og:url\" content=\"{url}\">\
+             <meta name=\"twitter:title\" content=\"{title}\"><meta name=\"twitter:description\" content=\"{description}\">",
             description = escape(&meta.description),
             url = escape(&meta.canonical_url),
             og_type = meta.og_type,
@@ -60,18 +79,38 @@ pub fn render<V: IntoView + 'static>(
             None => html.push_str("<meta name=\"twitter:card\" content=\"summary\">"),
         }
     }
+    if let Some(json_ld) = &document.json_ld {
+        html.push_str(json_ld);
+    }
     html.push_str("<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"><style>");
-    html.push_str(FAN_CSS);
-    html.push_str("</style></head><body>");
+    html.push_str(&STYLE);
+    let _ = write!(
+        html,
+        "</style></head><body class=\"{}\">",
+        document.theme.class_name()
+    );
     html.push_str(&body_html);
+    if document.script {
+        html.push_str("<script>");
+        html.push_str(FAN_JS);
+        html.push_str("</script>");
+    }
     html.push_str("</body></html>");
 
+    let script_policy = if document.script {
+        format!(
+            "script-src {}; connect-src 'self'; frame-src https://www.youtube-nocookie.com; ",
+            *SCRIPT_HASH
+        )
+    } else {
+        String::new()
+    };
     FanPage {
         html,
         content_security_policy: format!(
-            "default-src 'none'; style-src {}; img-src 'self' https: data:; base-uri 'none'; form-action 'self'; \
-             frame-ancestors 'none'",
-            *FAN_CSS_HASH
+            "default-src 'none'; {script_policy}style-src {}; img-src 'self' https: data:; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
+            *STYLE_HASH
         ),
     }
 }
@@ -99,13 +138,18 @@ mod tests {
     #[test]
     fn hostile_text_cannot_break_out_of_the_head() {
         let page = render(
-            "</title><script>alert(1)</script>",
-            Some(PageMeta {
-                description: "\"><script>alert(2)</script>".into(),
-                canonical_url: "https://x.example/a\"b".into(),
-                image_url: Some("https://img.example/'onerror='x".into()),
-                og_type: "music.song",
-            }),
+            Document {
+                title: "</title><script>alert(1)</script>",
+                theme: Theme::Midnight,
+                json_ld: None,
+                script: false,
+                meta: Some(PageMeta {
+                    description: "\"><script>alert(2)</script>".into(),
+                    canonical_url: "https://x.example/a\"b".into(),
+                    image_url: Some("https://img.example/'onerror='x".into()),
+                    og_type: "music.song",
+                }),
+            },
             || view! { <p>{"<b>not bold</b>"}</p> },
         );
         assert!(!page.html.contains("<script"), "{}", page.html);
@@ -117,8 +161,29 @@ mod tests {
 
     #[test]
     fn the_policy_allows_exactly_the_inline_stylesheet() {
-        let page = render("t", None, || view! { <p>"x"</p> });
-        assert!(page.content_security_policy.contains(&inline_hash(FAN_CSS)));
+        let plain = Document {
+            title: "t",
+            meta: None,
+            theme: Theme::Mono,
+            json_ld: None,
+            script: false,
+        };
+        let page = render(plain, || view! { <p>"x"</p> });
+        assert!(page.content_security_policy.contains(&inline_hash(&STYLE)));
+        assert!(!page.content_security_policy.contains("script-src"));
         assert!(!page.content_security_policy.contains("unsafe-inline"));
+        assert!(page.html.contains("<body class=\"theme-mono\">"));
+        let scripted = Document {
+            title: "t",
+            meta: None,
+            theme: Theme::Mono,
+            json_ld: None,
+            script: true,
+        };
+        let page = render(scripted, || view! { <p>"x"</p> });
+        assert!(page
+            .content_security_policy
+            .contains(&format!("script-src {}", inline_hash(FAN_JS))));
+        assert!(page.html.contains(FAN_JS));
     }
 }

@@ -2,16 +2,26 @@
 //! they render to a finished `FanPage` (HTML plus its Content-Security-Policy) that the server can cache.
 mod document;
 mod hub;
+mod icons;
 mod release;
+pub mod seo;
+pub mod theme;
 
 pub use document::FanPage;
-pub use hub::render_artist_hub;
-pub use release::render_release_page;
+pub use hub::{render_artist_hub, HubInput, RenderedHub};
+pub use release::{render_release_page, ReleasePageInput, RenderedRelease};
 
 /// The page for an unknown or unpublished link. Same look as fan pages, no details, no hint whether a draft exists.
 pub fn render_not_found() -> FanPage {
     use leptos::prelude::*;
-    document::render("Link not found · Dropday", None, || {
+    let document = document::Document {
+        title: "Link not found · Dropday",
+        meta: None,
+        theme: theme::Theme::Midnight,
+        json_ld: None,
+        script: false,
+    };
+    document::render(document, || {
         view! {
             <main class="card">
                 <h1>"This link does not exist (yet)"</h1>

@@ -1,93 +1,331 @@
-//! A release's fan page: a pre-save page before the release moment, a smart link after.
-use super::document::{self, FanPage, PageMeta};
-use crate::server::models::releases::{release_moment_label, FanRelease};
-use crate::types::ReleasePhase;
+//! A release's fan page: a pre-save page before the release moment, a smart link after. Every button is a plain
+//! link to Dropday's redirect endpoint, so the page works without JavaScript and every click is counted.
+use super::document::{self, Document, FanPage, PageMeta};
+use super::icons::{service_icon, LINK_ICON, SHARE_ICON};
+use super::seo::{release_json_ld, JsonLdRelease};
+use super::theme::Theme;
+use crate::server::fan::moment::country_time_zone;
+use crate::server::fan::ordering::{order_services, PlatformRules, ServiceOrder};
+use crate::server::models::releases::FanRelease;
+use crate::types::{CountryCode, ReleaseKind, ReleasePhase, StreamingService};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
-pub fn render_release_page(page: &FanRelease, now: DateTime<Utc>, public_url: &str) -> FanPage {
+pub struct ReleasePageInput<'a> {
+    pub release: &'a FanRelease,
+    pub country: Option<CountryCode>,
+    pub now: DateTime<Utc>,
+    pub public_url: &'a str,
+    pub rules: &'a PlatformRules,
+}
+
+pub struct RenderedRelease {
+    pub page: FanPage,
+    /// Smart-link services as shown, in order: (service key, URL).
+    pub services: Vec<(String, String)>,
+    /// When this page turns into something else (the release moment for this fan's country), if still ahead.
+    pub next_change: Option<DateTime<Utc>>,
+}
+
+pub fn render_release_page(input: ReleasePageInput) -> RenderedRelease {
+    let page = input.release;
     let release = &page.release;
     let artist = &page.artist;
-    let phase = ReleasePhase::at(release.release_at, now);
+    let moment = page.moment();
+    let instant = moment.map(|m| m.instant_for(input.country));
+    let phase = moment.map_or(ReleasePhase::OutNow, |m| {
+        m.phase_for(input.country, input.now)
+    });
+    let order = artist
+        .service_order
+        .parse()
+        .unwrap_or(ServiceOrder::ByCountry);
+    let theme = release
+        .theme
+        .as_deref()
+        .unwrap_or(&artist.theme)
+        .parse()
+        .unwrap_or(Theme::Midnight);
+    let canonical = format!("{}/{}/{}", input.public_url, artist.slug, release.slug);
+    let artist_url = format!("{}/{}", input.public_url, artist.slug);
+    let image = release
+        .artwork_url
+        .as_ref()
+        .map(|url| absolute(input.public_url, url));
+    let moment_label = instant.map(|at| moment_label(at, input.country, &release.time_zone));
+
+    let ordered = order_services(
+        page.links
+            .iter()
+            .map(|(service, link)| (*service, link.clone()))
+            .collect(),
+        input.country,
+        order,
+        input.rules,
+    );
+    let services: Vec<(String, String)> = ordered
+        .iter()
+        .map(|(service, link)| (service.key().to_owned(), link.url.clone()))
+        .collect();
+    let same_as: Vec<&str> = services.iter().map(|(_, url)| url.as_str()).collect();
+    let json_ld = release_json_ld(&JsonLdRelease {
+        kind: page.kind,
+        title: &release.title,
+        artist_name: &artist.name,
+        artist_url: &artist_url,
+        url: &canonical,
+        image_url: image.as_deref(),
+        release_at: instant,
+        upc: release.upc.as_deref(),
+        isrc: release.isrc.as_deref(),
+        same_as: &same_as,
+    });
     let title = format!("{} by {}", release.title, artist.name);
     let meta = PageMeta {
-        description: match phase {
-            ReleasePhase::Upcoming => format!(
-                "{} by {} is out {}. Pre-save it now.",
-                release.title,
-                artist.name,
-                release_moment_label(release.release_at, &release.time_zone)
-            ),
-            ReleasePhase::OutNow => {
+        description: match (phase, &moment_label) {
+            (ReleasePhase::Upcoming, Some(label)) => {
                 format!(
-                    "Listen to {} by {} on your favourite service.",
+                    "{} by {} is out {label}. Pre-save it now.",
                     release.title, artist.name
                 )
             }
+            _ => format!(
+                "Listen to {} by {} on your favourite service.",
+                release.title, artist.name
+            ),
         },
-        canonical_url: format!("{public_url}/{}/{}", artist.slug, release.slug),
-        image_url: release
-            .artwork_url
-            .as_ref()
-            .map(|url| absolute(public_url, url)),
+        canonical_url: canonical.clone(),
+        image_url: image.clone(),
         og_type: match page.kind {
-            crate::types::ReleaseKind::Single => "music.song",
-            crate::types::ReleaseKind::Playlist => "music.playlist",
+            ReleaseKind::Single => "music.song",
+            ReleaseKind::Playlist => "music.playlist",
             _ => "music.album",
         },
     };
 
-    let release_title = release.title.clone();
-    let artist_name = artist.name.clone();
-    let artist_path = format!("/{}", artist.slug);
-    let artwork = release.artwork_url.clone();
-    let kind = page.kind.label();
-    let moment = release_moment_label(release.release_at, &release.time_zone);
-    let links: Vec<_> = page
-        .links
-        .iter()
-        .map(|(service, link)| (*service, link.url.clone()))
-        .collect();
+    let release_id = release.id;
+    let go = move |service: StreamingService| format!("/go/{release_id}/{}", service.key());
+    let body = ReleaseBody {
+        title: release.title.clone(),
+        artist_name: artist.name.clone(),
+        artist_path: format!("/{}", artist.slug),
+        kind: page.kind.label(),
+        artwork: release.artwork_url.clone(),
+        canonical,
+        release_id,
+        phase,
+        instant,
+        moment_label,
+        presave_href: page
+            .links
+            .iter()
+            .any(|(service, _)| *service == StreamingService::Spotify)
+            .then(|| go(StreamingService::Spotify)),
+        preorders: ordered
+            .iter()
+            .filter(|(_, link)| link.show_before_release)
+            .map(|(service, _)| (*service, go(*service)))
+            .collect(),
+        services: ordered
+            .iter()
+            .map(|(service, _)| (*service, go(*service)))
+            .collect(),
+        custom: page
+            .custom_links
+            .iter()
+            .map(|link| (link.label.clone(), format!("/go/link/{}", link.id)))
+            .collect(),
+        video: release.video_url.as_deref().and_then(youtube_video),
+    };
+    let page = document::render(
+        Document {
+            title: &title,
+            meta: Some(meta),
+            theme,
+            json_ld: Some(json_ld),
+            script: true,
+        },
+        move || body.view(),
+    );
+    RenderedRelease {
+        page,
+        services,
+        next_change: instant.filter(|at| *at > input.now),
+    }
+}
 
-    document::render(&title, Some(meta), move || {
-        let artwork_alt = format!("Artwork of {release_title}");
-        let actions = match phase {
-            ReleasePhase::Upcoming => view! {
-                <p class="moment">"Out " <time>{moment}</time></p>
+struct ReleaseBody {
+    title: String,
+    artist_name: String,
+    artist_path: String,
+    kind: &'static str,
+    artwork: Option<String>,
+    canonical: String,
+    release_id: i32,
+    phase: ReleasePhase,
+    instant: Option<DateTime<Utc>>,
+    moment_label: Option<String>,
+    presave_href: Option<String>,
+    preorders: Vec<(StreamingService, String)>,
+    services: Vec<(StreamingService, String)>,
+    custom: Vec<(String, String)>,
+    video: Option<YoutubeVideo>,
+}
+
+impl ReleaseBody {
+    fn view(self) -> impl IntoView {
+        let artwork_alt = format!("Artwork of {}", self.title);
+        let track = |kind: &str| format!("/t/{}/{kind}", self.release_id);
+        let main_block = match self.phase {
+            ReleasePhase::Upcoming => {
+                let iso = self.instant.map(|at| at.to_rfc3339()).unwrap_or_default();
+                let countdown_target = iso.clone();
+                view! {
+                    <div data-countdown=countdown_target>
+                        <p class="moment">"Out " <time datetime=iso>{self.moment_label.clone()}</time></p>
+                        <div class="countdown" role="timer" hidden aria-label="Time until release">
+                            <span><b>"00"</b>"Days"</span>
+                            <span><b>"00"</b>"Hours"</span>
+                            <span><b>"00"</b>"Mins"</span>
+                            <span><b>"00"</b>"Secs"</span>
+                        </div>
+                    </div>
+                    {self.presave_href.map(|href| view! {
+                        <a class="presave" href=href data-clickout rel="nofollow">
+                            <span class="icon" aria-hidden="true" inner_html=service_icon(StreamingService::Spotify)></span>
+                            "Pre-save on Spotify"
+                        </a>
+                    })}
+                    {(!self.preorders.is_empty()).then(|| view! {
+                        <ul class="preorder" aria-label="Pre-order and pre-add">
+                            {self.preorders.into_iter().map(|(service, href)| view! {
+                                <li><a class="service" href=href data-clickout rel="nofollow">
+                                    <span class="icon" aria-hidden="true" inner_html=service_icon(service)></span>
+                                    <span class="name">{service.name()}</span>
+                                    <span class="cta">{preorder_verb(service)}</span>
+                                </a></li>
+                            }).collect_view()}
+                        </ul>
+                    })}
+                }
+                .into_any()
             }
-            .into_any(),
             ReleasePhase::OutNow => view! {
                 <ul class="services" aria-label="Listen on">
-                    {links
-                        .into_iter()
-                        .map(|(service, url)| {
-                            view! {
-                                <li>
-                                    <a class="service" href=url rel="noopener">
-                                        <img src=service.icon_path() alt="" width="28" height="28" />
-                                        <span class="name">{service.name()}</span>
-                                        <span class="cta">"Play"</span>
-                                    </a>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
+                    {self.services.into_iter().map(|(service, href)| view! {
+                        <li><a class="service" href=href data-clickout rel="nofollow">
+                            <span class="icon" aria-hidden="true" inner_html=service_icon(service)></span>
+                            <span class="name">{service.name()}</span>
+                            <span class="cta">{play_verb(service)}</span>
+                        </a></li>
+                    }).collect_view()}
                 </ul>
+                <label class="remember" hidden>
+                    <input type="checkbox" data-remember />
+                    " Remember my choice and open it directly next time"
+                </label>
             }
             .into_any(),
         };
         view! {
             <main class="card">
-                {artwork.map(|src| view! { <img class="artwork" src=src alt=artwork_alt width="320" height="320" /> })}
-                <h1>{release_title}</h1>
-                <p class="meta">
-                    <a href=artist_path>{artist_name}</a>
-                    " · "
-                    {kind}
-                </p>
-                {actions}
+                {self.artwork.map(|src| view! {
+                    <img class="artwork" src=src alt=artwork_alt width="320" height="320" />
+                })}
+                <h1>{self.title.clone()}</h1>
+                <p class="meta"><a href=self.artist_path>{self.artist_name}</a>" · "{self.kind}</p>
+                {self.video.map(|video| view! {
+                    <a class="video" href=video.watch_url data-video-embed=video.embed_url
+                        data-video-title=format!("Video: {}", self.title) data-track=track("video_play")>
+                        <span class="video-play">"Watch the video"</span>
+                    </a>
+                })}
+                {main_block}
+                {(!self.custom.is_empty()).then(|| view! {
+                    <ul class="custom-links" aria-label="More">
+                        {self.custom.into_iter().map(|(label, href)| view! {
+                            <li><a class="custom" href=href data-clickout rel="nofollow">
+                                <span class="icon" aria-hidden="true" inner_html=LINK_ICON></span>
+                                <span class="name">{label}</span>
+                            </a></li>
+                        }).collect_view()}
+                    </ul>
+                })}
+                <button class="share" type="button" hidden data-share data-share-url=self.canonical
+                    data-share-title=self.title data-track=track("share")>
+                    <span class="icon" aria-hidden="true" inner_html=SHARE_ICON></span>
+                    "Share"
+                </button>
+                <p class="notice" data-share-status aria-live="polite"></p>
             </main>
         }
+    }
+}
+
+fn play_verb(service: StreamingService) -> &'static str {
+    match service {
+        StreamingService::ItunesStore | StreamingService::Beatport | StreamingService::Bandcamp => {
+            "Buy"
+        }
+        StreamingService::Youtube => "Watch",
+        _ => "Play",
+    }
+}
+
+fn preorder_verb(service: StreamingService) -> &'static str {
+    match service {
+        StreamingService::ItunesStore | StreamingService::Beatport | StreamingService::Bandcamp => {
+            "Pre-order"
+        }
+        StreamingService::AppleMusic => "Pre-add",
+        _ => "Pre-save",
+    }
+}
+
+/// "Fri 11 Dec 2026, 00:00 CET" in the fan's country's zone where known, else the release's own zone.
+fn moment_label(at: DateTime<Utc>, country: Option<CountryCode>, release_zone: &str) -> String {
+    let zone = country
+        .and_then(country_time_zone)
+        .or_else(|| release_zone.parse::<chrono_tz::Tz>().ok())
+        .unwrap_or(chrono_tz::UTC);
+    at.with_timezone(&zone)
+        .format("%a %-d %b %Y, %H:%M %Z")
+        .to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct YoutubeVideo {
+    watch_url: String,
+    embed_url: String,
+}
+
+/// Accepts youtube.com/watch?v=, youtu.be/, /shorts/ and /embed/ URLs; anything else shows no video.
+fn youtube_video(url: &str) -> Option<YoutubeVideo> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let (host, path) = rest.split_once('/')?;
+    let host = host.trim_start_matches("www.").trim_start_matches("m.");
+    let id = match host {
+        "youtu.be" => path.split(['?', '#', '/']).next(),
+        "youtube.com" | "music.youtube.com" => {
+            if let Some(query) = path.strip_prefix("watch?") {
+                query.split('&').find_map(|pair| pair.strip_prefix("v="))
+            } else {
+                path.strip_prefix("shorts/")
+                    .or_else(|| path.strip_prefix("embed/"))
+                    .and_then(|id| id.split(['?', '#', '/']).next())
+            }
+        }
+        _ => None,
+    }?;
+    let valid = (6..=20).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    valid.then(|| YoutubeVideo {
+        watch_url: format!("https://www.youtube.com/watch?v={id}"),
+        embed_url: format!("https://www.youtube-nocookie.com/embed/{id}"),
     })
 }
 
@@ -96,5 +334,22 @@ pub(super) fn absolute(public_url: &str, url: &str) -> String {
         format!("{public_url}{url}")
     } else {
         url.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn youtube_urls() {
+        let id = |url: &str| youtube_video(url).map(|v| v.embed_url);
+        let embed = Some("https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ".to_owned());
+        assert_eq!(id("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=3"), embed);
+        assert_eq!(id("https://youtu.be/dQw4w9WgXcQ?si=x"), embed);
+        assert_eq!(id("https://youtube.com/shorts/dQw4w9WgXcQ"), embed);
+        assert_eq!(id("https://m.youtube.com/embed/dQw4w9WgXcQ"), embed);
+        assert_eq!(id("https://evil.example/watch?v=dQw4w9WgXcQ"), None);
+        assert_eq!(id("https://youtu.be/a\"onload=x"), None);
     }
 }

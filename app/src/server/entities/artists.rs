@@ -13,6 +13,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub profile_links: String,
     pub spotify_artist_id: Option<String>,
+    pub theme: String,
+    pub service_order: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -11,6 +11,7 @@ pub struct Model {
     pub url: String,
     pub position: i32,
     pub hidden: bool,
+    pub show_before_release: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

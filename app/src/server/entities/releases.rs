@@ -16,6 +16,10 @@ pub struct Model {
     pub release_at: Option<DateTimeUtc>,
     pub time_zone: String,
     pub status: String,
+    pub release_mode: String,
+    pub theme: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub video_url: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,9 +1,12 @@
 //! Artists: a name, a unique slug (their hub at `/{slug}`), an image and profile links.
 use super::validate_web_url;
-use crate::server::entities::artists;
+use crate::server::entities::{artist_slug_redirects, artists};
 use crate::types::{AppError, Slug};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 
 /// A link on the artist's hub: "Instagram" -> https://instagram.com/…
@@ -42,7 +45,7 @@ pub async fn create(
     let image_url = new
         .image_url
         .as_deref()
-        .map(|url| validate_image_url(url))
+        .map(validate_image_url)
         .transpose()?;
     let mut links = Vec::with_capacity(new.profile_links.len());
     for link in new.profile_links {
@@ -64,6 +67,8 @@ pub async fn create(
         image_url: Set(image_url),
         profile_links: Set(serde_json::to_string(&links).map_err(AppError::internal)?),
         spotify_artist_id: Set(new.spotify_artist_id),
+        theme: Set("midnight".to_owned()),
+        service_order: Set("by_country".to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -99,4 +104,90 @@ pub fn validate_image_url(url: &str) -> Result<String, AppError> {
     } else {
         validate_web_url("image URL", url)
     }
+}
+
+/// What an artist slug in a URL leads to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ArtistLookup {
+    Found(artists::Model),
+    /// An old slug: answer with a permanent redirect to the current one.
+    Moved {
+        current_slug: String,
+    },
+    Missing,
+}
+
+/// Finds an artist by current slug, else by a slug it had before.
+pub async fn lookup(db: &impl ConnectionTrait, slug: &str) -> Result<ArtistLookup, AppError> {
+    if let Some(artist) = find_by_slug(db, slug).await? {
+        return Ok(ArtistLookup::Found(artist));
+    }
+    let redirect = artist_slug_redirects::Entity::find()
+        .filter(artist_slug_redirects::Column::OldSlug.eq(slug.to_ascii_lowercase()))
+        .find_also_related(artists::Entity)
+        .one(db)
+        .await?;
+    Ok(match redirect {
+        Some((_, Some(artist))) => ArtistLookup::Moved {
+            current_slug: artist.slug,
+        },
+        _ => ArtistLookup::Missing,
+    })
+}
+
+/// Gives an artist a new slug; the old one keeps answering with a permanent redirect.
+pub async fn rename_slug(
+    db: &DatabaseConnection,
+    artist_id: i32,
+    new_slug: &str,
+    now: DateTime<Utc>,
+) -> Result<artists::Model, AppError> {
+    let slug =
+        Slug::parse(new_slug).map_err(|e| AppError::BadRequest(format!("artist slug: {e}")))?;
+    let txn = db.begin().await?;
+    let artist = artists::Entity::find_by_id(artist_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if artist.slug == slug.as_str() {
+        return Ok(artist);
+    }
+    let taken_by_artist = find_by_slug(&txn, slug.as_str()).await?.is_some();
+    let redirect = artist_slug_redirects::Entity::find()
+        .filter(artist_slug_redirects::Column::OldSlug.eq(slug.as_str()))
+        .one(&txn)
+        .await?;
+    match redirect {
+        // Taking back one's own old slug: it stops being a redirect.
+        Some(own) if own.artist_id == artist_id => {
+            artist_slug_redirects::Entity::delete_by_id(own.id)
+                .exec(&txn)
+                .await?;
+        }
+        Some(_) => {
+            return Err(AppError::Conflict(format!(
+                "the artist slug \"{slug}\" is taken"
+            )))
+        }
+        None if taken_by_artist => {
+            return Err(AppError::Conflict(format!(
+                "the artist slug \"{slug}\" is taken"
+            )))
+        }
+        None => {}
+    }
+    artist_slug_redirects::ActiveModel {
+        old_slug: Set(artist.slug.clone()),
+        artist_id: Set(artist_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut active: artists::ActiveModel = artist.into();
+    active.slug = Set(slug.to_string());
+    active.updated_at = Set(now);
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
