@@ -387,19 +387,21 @@ fn cached_response(page: &CachedPage, headers: &HeaderMap) -> Response {
 
 /// A click-out: never cached, so every click reaches the server and is counted.
 fn found_redirect(url: &str) -> Response {
-    let mut response = StatusCode::FOUND.into_response();
-    if let Ok(location) = HeaderValue::from_str(url) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
+    let mut response = redirect(StatusCode::FOUND, url);
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
+/// An old slug: browsers and search engines move to the current address for good.
 fn permanent_redirect(path: &str) -> Response {
-    let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
-    if let Ok(location) = HeaderValue::from_str(path) {
+    redirect(StatusCode::MOVED_PERMANENTLY, path)
+}
+
+fn redirect(status: StatusCode, location: &str) -> Response {
+    let mut response = status.into_response();
+    if let Ok(location) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
