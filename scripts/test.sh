@@ -40,4 +40,5 @@ for _ in $(seq 1 100); do
   kill -0 "$SERVER_PID" 2>/dev/null || { cat "$RUN_DIR/server.log"; exit 1; }
   sleep 0.2
 done
-(cd end2end && BASE_URL="http://127.0.0.1:$PORT" npm test) || { echo "--- server log"; tail -50 "$RUN_DIR/server.log"; exit 1; }
+(cd end2end && BASE_URL="http://127.0.0.1:$PORT" DROPDAY_SERVER_BIN="$ROOT/target/debug/server" \
+  DROPDAY_DATA_DIR="$RUN_DIR/data" npm test) || { echo "--- server log"; tail -50 "$RUN_DIR/server.log"; exit 1; }

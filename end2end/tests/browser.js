@@ -1,6 +1,7 @@
 // Shared set-up for browser tests: Debian's Chromium through playwright-core, and a page that records every page
 // error, console error and failed request so a test can fail on them.
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
 
 export const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
 
@@ -29,4 +30,17 @@ export async function openPage(browser, options = {}) {
   page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
   page.on('request', (request) => requests.push(request.url()));
   return { context, page, problems, requests };
+}
+
+/**
+ * Creates a release through the real `dropday import` command against the running server's database
+ * (the test script passes DROPDAY_SERVER_BIN and the server's DROPDAY_DATA_DIR). Returns the fan page path.
+ */
+export function importRelease(document) {
+  const binary = process.env.DROPDAY_SERVER_BIN;
+  if (!binary) throw new Error('DROPDAY_SERVER_BIN is not set: run the browser tests through scripts/test.sh');
+  return execFileSync(binary, ['import', '-'], {
+    input: JSON.stringify(document),
+    env: { ...process.env, DROPDAY_LOG: 'warn' },
+  }).toString().trim();
 }

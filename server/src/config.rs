@@ -95,6 +95,12 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Create an organization, artist and release from a JSON file (`-` reads standard input); prints the fan
+    /// page's path. See README.md for the format.
+    Import {
+        /// The JSON document, or `-` for standard input.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod fan;
+pub mod import;
 pub mod models;
 pub mod testing;
 
