@@ -503,21 +503,41 @@ async fn import_creates_what_is_missing_and_explains_bad_files() {
                     "links": [{"service": "deezer", "url": "https://www.deezer.com/album/1", "show_before_release": true}],
                     "custom_links": [{"label": "Merch", "url": "https://shop.example"}]}
     }"#;
-    let path = import(&db.db, parse(document).unwrap(), now()).await.unwrap();
+    let path = import(&db.db, parse(document).unwrap(), now())
+        .await
+        .unwrap();
     assert_eq!(path, "/solo/first");
-    let found = releases::find_published(&db.db, "solo", "first").await.unwrap().unwrap();
+    let found = releases::find_published(&db.db, "solo", "first")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(found.release.release_mode, "local_midnight");
     assert!(found.links[0].1.show_before_release);
     assert_eq!(found.custom_links[0].label, "Merch");
 
     // A second release for the same artist reuses the organization and artist.
     let second = document.replace("\"first\"", "\"second\"");
-    assert_eq!(import(&db.db, parse(&second).unwrap(), now()).await.unwrap(), "/solo/second");
+    assert_eq!(
+        import(&db.db, parse(&second).unwrap(), now())
+            .await
+            .unwrap(),
+        "/solo/second"
+    );
     assert_eq!(Organizations::find().count(&db.db).await.unwrap(), 1);
 
-    let typo = parse(r#"{"organization": {"slug": "a", "name": "A"}, "artist": {"slug": "b", "name": "B"}, "release": {"slug": "c", "title": "C", "kind": "mixtape", "status": "published", "release_at": null}}"#);
+    let typo = parse(
+        r#"{"organization": {"slug": "a", "name": "A"}, "artist": {"slug": "b", "name": "B"}, "release": {"slug": "c", "title": "C", "kind": "mixtape", "status": "published", "release_at": null}}"#,
+    );
     let message = typo.unwrap_err().to_string();
-    assert!(message.contains("unknown variant `mixtape`") && message.contains("line 1"), "{message}");
-    let foreign = document.replace("\"indie\"", "\"other\"").replace("\"first\"", "\"third\"");
-    assert!(matches!(import(&db.db, parse(&foreign).unwrap(), now()).await, Err(AppError::Conflict(_))));
+    assert!(
+        message.contains("unknown variant `mixtape`") && message.contains("line 1"),
+        "{message}"
+    );
+    let foreign = document
+        .replace("\"indie\"", "\"other\"")
+        .replace("\"first\"", "\"third\"");
+    assert!(matches!(
+        import(&db.db, parse(&foreign).unwrap(), now()).await,
+        Err(AppError::Conflict(_))
+    ));
 }

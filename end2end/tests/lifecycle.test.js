@@ -24,8 +24,6 @@ test('a pre-save page turns into the smart link when its moment passes, and a cl
     },
   });
   const { page, problems } = await openPage(browser);
-  // The destinations are outside this machine; answer them locally so the navigation can complete.
-  await page.route('https://open.spotify.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<title>Spotify</title>' }));
 
   await page.goto(`${BASE_URL}${path}`);
   await page.getByRole('heading', { name: 'Soon Single' }).waitFor();
@@ -38,9 +36,13 @@ test('a pre-save page turns into the smart link when its moment passes, and a cl
   assert.ok(Date.now() >= releaseAt.getTime(), 'switched at the moment, not before');
   assert.equal(await page.getByRole('list', { name: 'Listen on' }).getByRole('link').count(), 2);
 
+  // The browser follows Dropday's 302 to the service. The service itself is outside this machine (no network
+  // here), so that last request may fail; that it was made, to exactly the stored URL, is what counts.
+  const destination = page.waitForRequest('https://open.spotify.com/track/e2eSoon');
   await page.getByRole('link', { name: /Spotify/ }).click();
-  await page.waitForURL('https://open.spotify.com/track/e2eSoon');
-  assert.deepEqual(problems, []);
+  const request = await destination;
+  assert.ok(request.redirectedFrom()?.url().match(/\/go\/\d+\/spotify/), 'reached through the click-out redirect');
+  assert.deepEqual(problems.filter((p) => !p.includes('https://open.spotify.com/track/e2eSoon')), []);
 });
 
 test('hostile titles, names, labels and URLs are shown as text and never run', async () => {
@@ -78,14 +80,17 @@ test('the smart link works at 320 px and with the keyboard alone', async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no horizontal scrolling at 320 px (overflow ${overflow}px)`);
 
-  // Tab from the top reaches the artist link, then the first service, each with a visible name.
-  await page.keyboard.press('Tab');
-  await page.keyboard.press('Tab');
-  const focused = await page.evaluate(() => ({
+  // Tab from the top: the artist link, the video, then the first service button, each with a visible name.
+  let focused;
+  for (let presses = 0; presses < 8; presses += 1) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate(() => ({
     text: document.activeElement.innerText.trim(),
     href: document.activeElement.getAttribute('href'),
     outline: getComputedStyle(document.activeElement).outlineStyle,
-  }));
+    }));
+    if (/\/go\/\d+\//.test(focused.href ?? '')) break;
+  }
   assert.match(focused.href, /\/go\/\d+\/\w+/);
   assert.ok(focused.text.length > 0, 'the focused button has an accessible name');
   assert.notEqual(focused.outline, 'none', 'focus is visible');

@@ -90,14 +90,27 @@ fn utc() -> String {
 
 /// Parses a document, naming the line and column of a mistake.
 pub fn parse(json: &str) -> Result<ImportDocument, AppError> {
-    serde_json::from_str(json).map_err(|e| AppError::BadRequest(format!("the import file is not valid: {e}")))
+    serde_json::from_str(json)
+        .map_err(|e| AppError::BadRequest(format!("the import file is not valid: {e}")))
 }
 
 /// Creates what is missing; an existing artist must belong to the named organization. Returns the fan page path.
-pub async fn import(db: &DatabaseConnection, document: ImportDocument, now: DateTime<Utc>) -> Result<String, AppError> {
+pub async fn import(
+    db: &DatabaseConnection,
+    document: ImportDocument,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
     let organization = match organizations::find_by_slug(db, &document.organization.slug).await? {
         Some(existing) => existing,
-        None => organizations::create(db, &document.organization.name, &document.organization.slug, now).await?,
+        None => {
+            organizations::create(
+                db,
+                &document.organization.name,
+                &document.organization.slug,
+                now,
+            )
+            .await?
+        }
     };
     let artist = match artists::find_by_slug(db, &document.artist.slug).await? {
         Some(existing) if existing.organization_id == organization.id => existing,
@@ -154,7 +167,10 @@ pub async fn import(db: &DatabaseConnection, document: ImportDocument, now: Date
             custom_links: release
                 .custom_links
                 .into_iter()
-                .map(|link| NewCustomLink { label: link.label, url: link.url })
+                .map(|link| NewCustomLink {
+                    label: link.label,
+                    url: link.url,
+                })
                 .collect(),
         },
         now,
