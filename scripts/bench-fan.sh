@@ -79,7 +79,7 @@ run() {
   p50=$(awk '$1=="50%" {print $2}' "$out")
   p99=$(awk '$1=="99%" {print $2}' "$out")
   printf '%-28s %12s req/s   p50 %8s   p99 %8s   (%s requests)\n' "$name" "$rps" "$p50" "$p99" "$total"
-  eval "${name//[^a-z_]/_}_rps=$rps; ${name//[^a-z_]/_}_total=$total"
+  eval "${name//[^a-z0-9_]/_}_rps=$rps; ${name//[^a-z0-9_]/_}_total=$total"
 }
 
 echo "fan page $(wc -c <"$RUN/www/page.html") bytes; wrk -t$THREADS -c$CONNECTIONS -d$DURATION on $(nproc) cores"

@@ -541,3 +541,53 @@ async fn import_creates_what_is_missing_and_explains_bad_files() {
         Err(AppError::Conflict(_))
     ));
 }
+
+#[tokio::test]
+async fn the_sitemap_lists_published_pages_only() {
+    let db = TestDb::new().await;
+    let artist = artist(&db).await;
+    releases::create(
+        &db.db,
+        release(artist.id, "draft", ReleaseStatus::Draft, 1),
+        now(),
+    )
+    .await
+    .unwrap();
+    releases::create(
+        &db.db,
+        release(artist.id, "live", ReleaseStatus::Published, -1),
+        now(),
+    )
+    .await
+    .unwrap();
+    let paths: Vec<String> = releases::sitemap_paths(&db.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect();
+    assert_eq!(paths, ["/the-band/live", "/the-band"]);
+
+    // Hub links (no release) are listed in their order for the hub.
+    use app::server::entities::custom_links;
+    for (position, label) in ["Tour", "Shop"].into_iter().enumerate() {
+        custom_links::ActiveModel {
+            artist_id: Set(artist.id),
+            release_id: Set(None),
+            label: Set(label.into()),
+            url: Set(format!("https://band.example/{label}")),
+            position: Set(position as i32),
+            ..Default::default()
+        }
+        .insert(&db.db)
+        .await
+        .unwrap();
+    }
+    let hub: Vec<String> = releases::hub_custom_links(&db.db, artist.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.label)
+        .collect();
+    assert_eq!(hub, ["Tour", "Shop"], "release buttons are not hub links");
+}

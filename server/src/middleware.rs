@@ -1,5 +1,5 @@
 //! Layers every response passes through: security headers and request spans.
-use app::server::csp::CspNonce;
+use app::server::csp::RequestNonce;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::middleware::Next;
@@ -8,12 +8,12 @@ use axum::response::Response;
 /// Mints the CSP nonce for this request (the Leptos shell reads it) and sets the security headers. A handler that
 /// set its own Content-Security-Policy (fan pages) keeps it.
 pub async fn security_headers(hsts: bool, mut request: Request, next: Next) -> Response {
-    let nonce = CspNonce::generate();
+    let nonce = RequestNonce::default();
     request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        if let Ok(value) = HeaderValue::from_str(&nonce.dashboard_policy()) {
+        if let Ok(value) = HeaderValue::from_str(&nonce.get().dashboard_policy()) {
             headers.insert(header::CONTENT_SECURITY_POLICY, value);
         }
     }

@@ -26,10 +26,24 @@ impl CspNonce {
     }
 }
 
+/// The request's nonce, minted on first use: fan pages never need one, so they never pay for it.
+#[derive(Debug, Clone, Default)]
+pub struct RequestNonce(std::sync::Arc<std::sync::OnceLock<CspNonce>>);
+
+impl RequestNonce {
+    pub fn get(&self) -> &CspNonce {
+        self.0.get_or_init(CspNonce::generate)
+    }
+}
+
 /// Reads the nonce the middleware stored for this request and provides it to Leptos.
 pub fn provide_request_nonce() {
-    let nonce = use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    let nonce = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .extensions
+            .get::<RequestNonce>()
+            .map(|n| n.get().clone())
+    });
     if let Some(CspNonce(value)) = nonce {
         provide_context(leptos::nonce::Nonce::from_value(value));
     }

@@ -1,6 +1,7 @@
 //! Published pages are rendered once and served from memory (HTML and gzip), until an edit clears the cache, the
 //! page's next release moment passes, or a short TTL ends (so several instances converge after an edit on one).
 use axum::body::Bytes;
+use axum::http::HeaderValue;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -17,7 +18,8 @@ pub struct PageKey {
 pub struct CachedPage {
     pub html: Bytes,
     pub gzip: Bytes,
-    pub content_security_policy: String,
+    /// Parsed once, sent with every response.
+    pub content_security_policy: HeaderValue,
     pub artist_id: i32,
     pub release_id: Option<i32>,
     /// Smart-link services in page order (key, URL), for returning fans who asked to be remembered.
@@ -40,7 +42,8 @@ impl CachedPage {
         CachedPage {
             html: Bytes::from(page.html),
             gzip: Bytes::from(gzip),
-            content_security_policy: page.content_security_policy,
+            content_security_policy: HeaderValue::from_str(&page.content_security_policy)
+                .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'")),
             artist_id,
             release_id,
             services,
@@ -49,8 +52,18 @@ impl CachedPage {
     }
 }
 
+/// Where a click-out leads, cached like pages so a click costs no database round trip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClickTarget {
+    pub artist_id: i32,
+    pub release_id: i32,
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
 pub struct PageCache {
     entries: RwLock<HashMap<PageKey, Arc<CachedPage>>>,
+    targets: RwLock<HashMap<(i32, app::types::StreamingService), Arc<ClickTarget>>>,
     ttl: Duration,
     max_entries: usize,
 }
@@ -59,6 +72,7 @@ impl PageCache {
     pub fn new(ttl: Duration, max_entries: usize) -> Self {
         PageCache {
             entries: RwLock::new(HashMap::new()),
+            targets: RwLock::new(HashMap::new()),
             ttl,
             max_entries,
         }
@@ -97,12 +111,58 @@ impl PageCache {
         entries.insert(key, page);
     }
 
-    /// After any edit or publish: every page renders again on its next request.
+    /// After any edit or publish: every page renders again and every click target is read again.
     pub fn clear(&self) {
         self.entries
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clear();
+        self.targets
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+    }
+
+    pub fn target(
+        &self,
+        release_id: i32,
+        service: app::types::StreamingService,
+        now: DateTime<Utc>,
+    ) -> Option<Arc<ClickTarget>> {
+        let targets = self
+            .targets
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        targets
+            .get(&(release_id, service))
+            .filter(|target| now < target.expires_at)
+            .cloned()
+    }
+
+    /// Caches a click target for the TTL.
+    pub fn insert_target(
+        &self,
+        service: app::types::StreamingService,
+        artist_id: i32,
+        release_id: i32,
+        url: String,
+        now: DateTime<Utc>,
+    ) -> Arc<ClickTarget> {
+        let target = Arc::new(ClickTarget {
+            artist_id,
+            release_id,
+            url,
+            expires_at: now + self.ttl,
+        });
+        let mut targets = self
+            .targets
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if targets.len() >= self.max_entries {
+            targets.clear();
+        }
+        targets.insert((release_id, service), target.clone());
+        target
     }
 
     pub fn len(&self) -> usize {

@@ -222,19 +222,29 @@ async fn click_out(
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let service: StreamingService = service.parse().map_err(|_| HttpError::NotFound)?;
-    let (release, url) = releases::click_target(&state.db, release_id, service)
-        .await?
-        .ok_or(HttpError::NotFound)?;
+    let now = state.clock.now();
+    let target = match state.pages.target(release_id, service, now) {
+        Some(target) => target,
+        None => {
+            let (release, url) = releases::click_target(&state.db, release_id, service)
+                .await?
+                .ok_or(HttpError::NotFound)?;
+            state
+                .pages
+                .insert_target(service, release.artist_id, release.id, url, now)
+        }
+    };
+    let url = &target.url;
     if !is_speculative(&method, &headers) {
         let country = state.country.resolve(&headers, peer.ip());
         let mut click = event(&state, EventKind::ClickOut, &headers, country);
-        click.artist_id = Some(release.artist_id);
-        click.release_id = Some(release.id);
+        click.artist_id = Some(target.artist_id);
+        click.release_id = Some(target.release_id);
         click.service = Some(service.key().to_owned());
         click.utm = utm_from_referrer(&headers);
         state.events.record(click);
     }
-    let mut response = found_redirect(&url);
+    let mut response = found_redirect(url);
     if query.remember.as_deref() == Some("1") {
         let secure = if state.public_url.starts_with("https://") {
             "; Secure"
@@ -379,9 +389,10 @@ fn cached_response(page: &CachedPage, headers: &HeaderMap) -> Response {
     if gzip {
         out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
-    if let Ok(policy) = HeaderValue::from_str(&page.content_security_policy) {
-        out.insert(header::CONTENT_SECURITY_POLICY, policy);
-    }
+    out.insert(
+        header::CONTENT_SECURITY_POLICY,
+        page.content_security_policy.clone(),
+    );
     response
 }
 
