@@ -12,11 +12,15 @@ pub mod server;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
-    path,
+    components::{ParentRoute, Redirect, Route, Router, Routes},
+    path, SsrMode,
 };
 
-use pages::dashboard::{DashboardHome, NotFound};
+use pages::auth::{AcceptInvitationPage, SignInPage, SignUpPage};
+use pages::dashboard::{
+    AccountPage, ActivityLogPage, DashboardHome, DashboardLayout, MembersPage, NotFound,
+    ReleaseEditor,
+};
 
 /// The HTML document around every Leptos-rendered (dashboard) page. Fan pages do not use it: they are rendered
 /// by `pages::fan` without any WASM.
@@ -57,8 +61,18 @@ pub fn App() -> impl IntoView {
         <Title text="Dropday" />
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/") view=DashboardHome />
-                <Route path=path!("/dashboard") view=DashboardHome />
+                <Route path=path!("/") view=|| view! { <Redirect path="/dashboard" /> } />
+                <Route path=path!("/sign-in") view=SignInPage />
+                <Route path=path!("/sign-up") view=SignUpPage />
+                <Route path=path!("/invite/:token") view=AcceptInvitationPage />
+                // Async: the session is checked before the first byte, so a visitor gets a real 302 to sign-in.
+                <ParentRoute path=path!("/dashboard") view=DashboardLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=DashboardHome />
+                    <Route path=path!("releases/:id") view=ReleaseEditor />
+                    <Route path=path!("members") view=MembersPage />
+                    <Route path=path!("activity") view=ActivityLogPage />
+                    <Route path=path!("account") view=AccountPage />
+                </ParentRoute>
             </Routes>
         </Router>
     }

@@ -44,3 +44,25 @@ export function importRelease(document) {
     env: { ...process.env, DROPDAY_LOG: 'warn' },
   }).toString().trim();
 }
+
+export const DEMO_ADMIN = { email: 'admin@dropday.test', password: 'dropday-demo-admin' };
+
+/** Waits for the hydrated marker: the WASM app is live, not just server-rendered HTML. */
+export async function hydrated(page) {
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+}
+
+/** Signs in through the real form and waits for the hydrated dashboard. */
+export async function signIn(page, { email, password }) {
+  // Already sent here by a redirect: let that page finish loading instead of aborting it with a second load.
+  if (new URL(page.url()).pathname !== '/sign-in') await page.goto(`${BASE_URL}/sign-in`);
+  await hydrated(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await Promise.all([
+    // The sign-in URL itself carries ?next=/dashboard: wait for the path, not the text.
+    page.waitForURL((url) => url.pathname.startsWith('/dashboard')),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
+  await hydrated(page);
+}

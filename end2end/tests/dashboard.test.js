@@ -1,7 +1,7 @@
 // The dashboard hydrates and talks to the server through a server function.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, launch, openPage } from './browser.js';
+import { BASE_URL, DEMO_ADMIN, launch, openPage, signIn } from './browser.js';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -9,6 +9,11 @@ after(async () => { await browser?.close(); });
 
 test('dashboard hydrates and a filter click calls a server function that updates the list', async () => {
   const { page, problems, requests } = await openPage(browser);
+  // A visitor is sent to sign in, and comes back to the dashboard after.
+  const visit = await page.goto(`${BASE_URL}/dashboard`);
+  assert.match(page.url(), /\/sign-in\?next=\/dashboard$/);
+  assert.equal(visit.request().redirectedFrom()?.url(), `${BASE_URL}/dashboard`);
+  await signIn(page, DEMO_ADMIN);
   const response = await page.goto(`${BASE_URL}/dashboard`);
   assert.equal(response.status(), 200);
   assert.match(response.headers()['content-security-policy'], /script-src 'self' 'nonce-/);

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_core_schema;
 mod m20261121_000002_fan_pages;
+mod m20261122_000003_accounts;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_core_schema::Migration),
             Box::new(m20261121_000002_fan_pages::Migration),
+            Box::new(m20261122_000003_accounts::Migration),
         ]
     }
 }

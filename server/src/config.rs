@@ -50,6 +50,11 @@ pub struct Config {
     #[arg(long, env = "DROPDAY_DEMO")]
     pub demo: bool,
 
+    /// Whether anyone may create an account (and with it their own organization) at /sign-up. Set to `false` to
+    /// admit people by invitation only.
+    #[arg(long, env = "DROPDAY_OPEN_SIGN_UP", default_value_t = true, action = clap::ArgAction::Set)]
+    pub open_sign_up: bool,
+
     /// Log filter, e.g. `info` or `info,server=debug,sqlx=warn`.
     #[arg(long, env = "DROPDAY_LOG", default_value = "info")]
     pub log: String,
@@ -87,6 +92,16 @@ pub struct Config {
     /// The built site (WASM, CSS, public assets) that cargo-leptos writes.
     #[arg(long, env = "DROPDAY_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+
+    /// The SMTP server for outgoing email (invitations): `smtp://user:pass@host:587` (STARTTLS, required),
+    /// `smtps://user:pass@host:465` (implicit TLS), or `smtp://127.0.0.1:2525?tls=none` (loopback only). Unset:
+    /// emails wait in the database outbox and nothing is sent.
+    #[arg(long, env = "DROPDAY_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of outgoing email.
+    #[arg(long, env = "DROPDAY_MAIL_FROM", default_value = crate::mail::DEFAULT_MAIL_FROM)]
+    pub mail_from: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
@@ -100,6 +115,34 @@ pub enum Command {
     Import {
         /// The JSON document, or `-` for standard input.
         file: PathBuf,
+    },
+    /// Manage accounts from the server's shell (the first admin, a lost password).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum AdminCommand {
+    /// Create an organization and its first admin. The password is read from `--password-file` (`-` for standard
+    /// input), or generated and printed once.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// The admin's name as their team sees it.
+        #[arg(long, default_value = "Admin")]
+        name: String,
+        /// The organization's name (a label, distributor or artist team).
+        #[arg(long)]
+        organization: String,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// Give an account a new password (generated and printed, or from `--password-file`) and end its sessions.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
     },
 }
 

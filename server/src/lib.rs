@@ -9,6 +9,7 @@ pub mod error;
 pub mod fan;
 pub mod geo;
 pub mod jobs;
+pub mod mail;
 pub mod middleware;
 pub mod routes;
 pub mod shutdown;
@@ -34,6 +35,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
     let public_url = config.public_url()?;
     let secret_key = config.secret_key()?;
     let database_url = config.database_url()?;
+    let mailer = mail::Mailer::from_config(config)?;
     let db = app::server::db::connect_and_migrate(&database_url)
         .await
         .context("opening and migrating the database")?;
@@ -47,6 +49,16 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
             .await
             .map_err(|e| anyhow::anyhow!("seeding demo data: {e}"))?;
         tracing::info!(?outcome, "demo data");
+        if config.environment == Environment::Production {
+            tracing::warn!("demo accounts with published passwords exist: remove them or do not use --demo here");
+        }
+        tracing::info!(
+            "demo sign-in: {} / {} (admin), {} / {} (artist)",
+            demo::DEMO_ADMIN_EMAIL,
+            demo::DEMO_ADMIN_PASSWORD,
+            demo::DEMO_ARTIST_EMAIL,
+            demo::DEMO_ARTIST_PASSWORD
+        );
     }
 
     let tasks = jobs::BackgroundTasks::new();
@@ -58,6 +70,25 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
             Some(path) => Some(geo::CountryDatabase::open(path)?),
             None => None,
         },
+    };
+    // Started last: nothing after this can fail and leave the worker running without a server.
+    let outbox = match mailer {
+        Some(mailer) => {
+            tracing::info!(smtp = %mailer.url(), from = %mailer.from_address(), "email goes out through SMTP");
+            let outbox = jobs::outbox::Outbox::new();
+            jobs::outbox::OutboxWorker::new(
+                db.clone(),
+                clock.clone(),
+                Arc::new(mailer),
+                outbox.clone(),
+            )
+            .start(&tasks);
+            Some(outbox)
+        }
+        None => {
+            tracing::info!("no --smtp-url: queued emails wait in the outbox, none are sent");
+            None
+        }
     };
     Ok(AppState {
         db,
@@ -73,6 +104,8 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         )),
         events,
         country: Arc::new(country),
+        open_sign_up: config.open_sign_up,
+        outbox,
     })
 }
 
@@ -102,6 +135,8 @@ pub fn router(state: AppState) -> Router {
     let hsts = state.public_url.starts_with("https://");
     let server_ctx = state.server_ctx();
     let leptos_routes = generate_route_list(app::App);
+    let public_origin: Arc<str> = middleware::origin_of(&state.public_url).into();
+    let resolver = state.country.clone();
 
     Router::new()
         .merge(routes::health::router())
@@ -118,8 +153,14 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             middleware::server_fn_error_status,
         ))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            middleware::client_ip(resolver.clone(), request, next)
+        }))
         .merge(routes::fan::router())
         .fallback(|| async { error::HttpError::NotFound })
+        .layer(axum::middleware::from_fn(move |request, next| {
+            middleware::refuse_cross_site(public_origin.clone(), request, next)
+        }))
         .layer(axum::middleware::from_fn(move |request, next| {
             middleware::security_headers(hsts, request, next)
         }))

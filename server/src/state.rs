@@ -22,15 +22,34 @@ pub struct AppState {
     pub pages: Arc<PageCache>,
     pub events: EventRecorder,
     pub country: Arc<CountryResolver>,
+    /// Anyone may sign up (creating their own organization); otherwise invitations only.
+    pub open_sign_up: bool,
+    /// Wakes the email outbox worker after an email was queued; `None` when SMTP is not configured (no worker).
+    pub outbox: Option<crate::jobs::outbox::Outbox>,
 }
 
 impl AppState {
+    /// How server functions wake the email sender: set only when SMTP is configured and the worker runs.
+    fn email_queued_hook(&self) -> app::server::ctx::Hook {
+        match &self.outbox {
+            Some(outbox) => app::server::ctx::Hook::new(outbox.wake_fn()),
+            None => app::server::ctx::Hook::default(),
+        }
+    }
+
     /// What server functions see.
     pub fn server_ctx(&self) -> ServerCtx {
         ServerCtx {
             db: self.db.clone(),
             clock: self.clock.clone(),
             public_url: self.public_url.clone(),
+            secret_key: Arc::new(*self.secret_key.bytes()),
+            open_sign_up: self.open_sign_up,
+            email_queued: self.email_queued_hook(),
+            fan_pages_changed: {
+                let pages = self.pages.clone();
+                app::server::ctx::Hook::new(Arc::new(move || pages.clear()))
+            },
         }
     }
 }

@@ -1,11 +1,12 @@
 //! Demo data, so a newcomer sees real pages at once: a label, an artist with a hub, one single that is out with
 //! eight services, and an album whose release moment is a few weeks ahead (a pre-save page).
 use super::models::{
+    accounts,
     artists::{self, NewArtist, ProfileLink},
-    organizations,
+    members, organizations,
     releases::{self, NewCustomLink, NewRelease, NewServiceLink},
 };
-use crate::types::{AppError, ReleaseKind, ReleaseMode, ReleaseStatus, StreamingService};
+use crate::types::{AppError, ReleaseKind, ReleaseMode, ReleaseStatus, Role, StreamingService};
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc, Weekday};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
@@ -13,6 +14,12 @@ pub const DEMO_ORGANIZATION_SLUG: &str = "nightfall-records";
 pub const DEMO_ARTIST_SLUG: &str = "nova-lights";
 pub const DEMO_SINGLE_SLUG: &str = "midnight-signal";
 pub const DEMO_ALBUM_SLUG: &str = "afterglow-atlas";
+
+/// The demo's sign-ins, printed by `make run`. Development data only: never seed these into a real deployment.
+pub const DEMO_ADMIN_EMAIL: &str = "admin@dropday.test";
+pub const DEMO_ADMIN_PASSWORD: &str = "dropday-demo-admin";
+pub const DEMO_ARTIST_EMAIL: &str = "artist@dropday.test";
+pub const DEMO_ARTIST_PASSWORD: &str = "dropday-demo-artist";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SeedOutcome {
@@ -203,6 +210,21 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedOut
         now,
     )
     .await?;
+
+    let admin =
+        accounts::create_user(db, DEMO_ADMIN_EMAIL, "Dana Admin", DEMO_ADMIN_PASSWORD, now).await?;
+    accounts::add_membership(db, organization.id, admin.id, Role::Admin, now).await?;
+    let artist_user = accounts::create_user(
+        db,
+        DEMO_ARTIST_EMAIL,
+        "Nova Lights",
+        DEMO_ARTIST_PASSWORD,
+        now,
+    )
+    .await?;
+    let membership =
+        accounts::add_membership(db, organization.id, artist_user.id, Role::Artist, now).await?;
+    members::grant_artist_ownership(db, membership.id, artist.id, now).await?;
     Ok(SeedOutcome::Created)
 }
 

@@ -23,6 +23,9 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// Throttled (sign-in attempts): the message says when to try again.
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    TooManyRequests { retry_after_secs: u64 },
     /// Deliberately opaque: the cause is in the server log, correlated by time and request span.
     #[error("something went wrong on our side; please try again")]
     Internal,
@@ -39,6 +42,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
+            AppError::TooManyRequests { .. } => 429,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

@@ -1,10 +1,16 @@
 //! Types shared by the server and the browser: wire DTOs and the application error.
+mod account;
 mod country;
 mod error;
 mod release;
 mod service;
 mod slug;
 
+pub use account::{
+    Access, ActivityEntry, ActivityPage, GrantInput, GrantOption, GrantTarget, GrantView,
+    InvitationCreated, InvitationPreview, InvitationStatus, InvitationView, Me, MemberView,
+    OrganizationSummary, ReleaseDetail, Role,
+};
 pub use country::CountryCode;
 pub use error::AppError;
 pub use release::{

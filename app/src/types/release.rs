@@ -174,4 +174,7 @@ pub struct ReleaseSummary {
     pub service_count: u32,
     /// The fan page's path, `/{artist}/{release}`.
     pub fan_path: String,
+    pub artist_id: i32,
+    /// What the dashboard's caller may do with it (filled in per caller).
+    pub access: Option<crate::types::Access>,
 }

@@ -2,6 +2,9 @@
 //! `DROPDAY_TEST_DATABASE_URL` is set), with the demo data and a clock the test controls.
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod api;
+pub mod fake_smtp;
+
 use app::server::testing::TestDb;
 use app::server::ManualClock;
 use chrono::{DateTime, Utc};
@@ -23,10 +26,16 @@ pub struct TestServer {
 impl TestServer {
     /// A server with the demo data seeded at `now`.
     pub async fn start_at(now: DateTime<Utc>) -> TestServer {
+        TestServer::start_with(now, |_| {}).await
+    }
+
+    /// A server with the demo data seeded at `now`, configured by `configure` on top of the test defaults.
+    pub async fn start_with(now: DateTime<Utc>, configure: impl FnOnce(&mut Config)) -> TestServer {
         let test_db = TestDb::new().await;
         let mut config = Config::for_tests(test_db.url.clone());
         config.demo = true;
         config.site_root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../public");
+        configure(&mut config);
         let clock = Arc::new(ManualClock::new(now));
         let mut state = server::prepare(&config).await.expect("server state");
         state.clock = clock.clone();
@@ -59,6 +68,11 @@ impl TestServer {
 
     pub async fn start() -> TestServer {
         TestServer::start_at(Utc::now()).await
+    }
+
+    /// The test database's URL, for running commands against it.
+    pub fn database_url(&self) -> String {
+        self._db.url.clone()
     }
 
     pub fn url(&self, path: &str) -> String {

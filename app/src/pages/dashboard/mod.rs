@@ -1,6 +1,20 @@
-//! The dashboard: a hydrated Leptos app talking to the server through server functions.
+//! The dashboard: a hydrated Leptos app talking to the server through server functions, inside a frame that
+//! requires a signed-in member.
+mod account;
+mod activity;
+mod layout;
+mod members;
+mod release_editor;
 mod releases;
 
+pub use account::{change_password, update_profile, AccountPage};
+pub use activity::{list_activity, ActivityLogPage};
+pub use layout::{current_user, sign_out, switch_organization, use_me, DashboardLayout};
+pub use members::{
+    change_member_role, grant_options, invite_member, list_invitations, list_members,
+    remove_member, revoke_invitation, MembersPage,
+};
+pub use release_editor::{load_release, rename_release, ReleaseEditor};
 pub use releases::{list_releases, ReleaseList};
 
 use leptos::prelude::*;
@@ -8,16 +22,16 @@ use leptos_meta::Title;
 
 #[component]
 pub fn DashboardHome() -> impl IntoView {
+    let me = use_me();
+    let heading = me
+        .organization
+        .as_ref()
+        .map(|organization| format!("{} releases", organization.name))
+        .unwrap_or_else(|| "Releases".into());
     view! {
         <Title text="Releases · Dropday" />
-        <header class="topbar">
-            <a class="brand" href="/dashboard">
-                <img src="/favicon.svg" alt="" width="24" height="24" />
-                "Dropday"
-            </a>
-        </header>
         <main class="page">
-            <h1>"Releases"</h1>
+            <h1>{heading}</h1>
             <p class="lede">
                 "Every release has one link for its whole life: a pre-save page before the release moment, a smart link after."
             </p>

@@ -1,23 +1,31 @@
 //! The release list with its filter tabs, and the server function behind it.
 use crate::components::PhaseBadge;
-use crate::types::{AppError, ReleaseFilter, ReleaseSummary};
+use crate::types::{Access, AppError, ReleaseFilter, ReleaseSummary};
 use leptos::prelude::*;
 
-/// Lists releases for the dashboard.
-///
-/// Accounts arrive with their own change; until a caller can sign in, this answers as it would for an anonymous
-/// caller: published releases only, which are public on their fan pages anyway. Drafts are never listed here.
+/// Lists the releases the caller may see: all of the organization's for admins, the granted ones for artists
+/// and team members, each with the caller's access.
 #[server(endpoint = "list_releases")]
 pub async fn list_releases(filter: ReleaseFilter) -> Result<Vec<ReleaseSummary>, AppError> {
-    use crate::server::{models::releases, ServerCtx};
-    let ctx = ServerCtx::current()?;
-    releases::list_summaries(
+    use crate::server::auth::{self, access};
+    use crate::server::models::releases;
+    let (ctx, caller) = auth::signed_in().await?;
+    let membership = caller.member()?;
+    let scope = access::scope_of(&ctx.db, membership).await?;
+    let all = releases::list_summaries(
         &ctx.db,
-        releases::Visibility::Public,
+        releases::Visibility::Organization(membership.organization_id),
         filter,
         ctx.clock.now(),
     )
-    .await
+    .await?;
+    Ok(all
+        .into_iter()
+        .filter_map(|mut release| {
+            release.access = scope.release_access(release.artist_id, release.id);
+            release.access.map(|_| release)
+        })
+        .collect())
 }
 
 const FILTERS: [(ReleaseFilter, &str); 3] = [
@@ -81,7 +89,11 @@ fn ReleaseTable(releases: Vec<ReleaseSummary>) -> impl IntoView {
             view! {
                 <tr>
                     <td>
-                        <a href=release.fan_path.clone() class="release-title">{release.title}</a>
+                        <a href=format!("/dashboard/releases/{}", release.id) class="release-title">
+                            {release.title}
+                        </a>
+                        {(release.access == Some(Access::View))
+                            .then(|| view! { <span class="badge badge-muted">"View only"</span> })}
                         <div class="muted">{release.artist_name}" · "{release.kind.label()}</div>
                     </td>
                     <td><PhaseBadge phase=release.phase /></td>

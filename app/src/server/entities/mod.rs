@@ -1,25 +1,37 @@
 //! SeaORM entities, one file per table, in the shape `sea-orm-cli generate entity` writes them. Keep domain logic
 //! out of here: it lives in `server::models`.
+pub mod activity_log;
 pub mod artist_slug_redirects;
 pub mod artists;
 pub mod custom_links;
+pub mod email_outbox;
 pub mod events;
+pub mod invitations;
+pub mod member_grants;
 pub mod memberships;
 pub mod organizations;
 pub mod release_links;
 pub mod release_slug_redirects;
 pub mod releases;
+pub mod sessions;
+pub mod sign_in_throttle;
 pub mod users;
 
 pub mod prelude {
+    pub use super::activity_log::Entity as ActivityLog;
     pub use super::artist_slug_redirects::Entity as ArtistSlugRedirects;
     pub use super::artists::Entity as Artists;
     pub use super::custom_links::Entity as CustomLinks;
+    pub use super::email_outbox::Entity as EmailOutbox;
     pub use super::events::Entity as Events;
+    pub use super::invitations::Entity as Invitations;
+    pub use super::member_grants::Entity as MemberGrants;
     pub use super::memberships::Entity as Memberships;
     pub use super::organizations::Entity as Organizations;
     pub use super::release_links::Entity as ReleaseLinks;
     pub use super::release_slug_redirects::Entity as ReleaseSlugRedirects;
     pub use super::releases::Entity as Releases;
+    pub use super::sessions::Entity as Sessions;
+    pub use super::sign_in_throttle::Entity as SignInThrottle;
     pub use super::users::Entity as Users;
 }

@@ -1,6 +1,10 @@
 //! Domain queries and commands over the entities: free functions taking a connection, testable without HTTP.
+pub mod accounts;
+pub mod activity;
 pub mod artists;
+pub mod members;
 pub mod organizations;
+pub mod outbox;
 pub mod releases;
 
 use crate::types::AppError;

@@ -39,3 +39,27 @@ pub async fn find_by_slug(
         .one(db)
         .await?)
 }
+
+/// `base`, or `base-2`, `base-3`... whichever is free.
+pub async fn free_slug(db: &impl ConnectionTrait, base: &str) -> Result<String, AppError> {
+    for n in 1..1000 {
+        let candidate = if n == 1 {
+            base.to_owned()
+        } else {
+            format!("{base}-{n}")
+        };
+        if find_by_slug(db, &candidate).await?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Err(AppError::Conflict(
+        "choose another organization name".into(),
+    ))
+}
+
+pub async fn find_by_id(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<organizations::Model>, AppError> {
+    Ok(organizations::Entity::find_by_id(id).one(db).await?)
+}

@@ -230,6 +230,8 @@ pub async fn list_summaries(
             release_at: release.release_at,
             time_zone: release.time_zone,
             phase,
+            artist_id: artist.id,
+            access: None,
             service_count: service_counts.get(&release.id).copied().unwrap_or(0),
         });
     }
@@ -574,4 +576,38 @@ pub async fn find_published_by_id(
         .filter(releases::Column::Status.eq(ReleaseStatus::Published.as_str()))
         .one(db)
         .await?)
+}
+
+pub const MAX_TITLE_CHARS: usize = 200;
+
+/// Checks a release title and returns it trimmed.
+pub fn clean_title(title: &str) -> Result<String, AppError> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(AppError::BadRequest("the release needs a title".into()));
+    }
+    if title.chars().count() > MAX_TITLE_CHARS || title.chars().any(char::is_control) {
+        return Err(AppError::BadRequest(format!(
+            "a title can have at most {MAX_TITLE_CHARS} characters and no control characters"
+        )));
+    }
+    Ok(title.to_owned())
+}
+
+/// Changes a release's title (its slug, and so its link, stays); returns the stored title.
+pub async fn rename(
+    db: &impl ConnectionTrait,
+    release: releases::Model,
+    title: &str,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let title = clean_title(title)?;
+    if title == release.title {
+        return Ok(title);
+    }
+    let mut active: releases::ActiveModel = release.into();
+    active.title = Set(title.clone());
+    active.updated_at = Set(now);
+    active.update(db).await?;
+    Ok(title)
 }
