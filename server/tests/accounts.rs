@@ -801,3 +801,41 @@ fn the_run_script_prints_the_demo_credentials() {
         );
     }
 }
+
+#[tokio::test]
+async fn invitations_are_emailed_when_smtp_is_configured() {
+    let smtp = common::fake_smtp::FakeSmtp::start().await;
+    let server = TestServer::start_with(Utc::now(), |config| {
+        config.smtp_url = Some(smtp.url());
+        config.mail_from = "Nightfall via Dropday <links@nightfall.example>".into();
+    })
+    .await;
+    let admin = server.sign_in(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD).await;
+    let artist_id = demo_artist_id(&server, &admin).await;
+    let created = server
+        .call(
+            &admin,
+            "invite_member",
+            json!({ "email": "new.artist@example.com", "role": "artist",
+                    "grants": [{ "target": { "artist": artist_id }, "access": "owner" }] }),
+        )
+        .await;
+    assert_eq!(created.ok()["emailed"], true);
+    let link = created.ok()["link"].as_str().unwrap().to_owned();
+
+    let messages = smtp
+        .wait_for_messages(1, std::time::Duration::from_secs(20))
+        .await;
+    assert_eq!(messages.len(), 1);
+    let message = &messages[0];
+    assert_eq!(
+        message.header("To").as_deref(),
+        Some("new.artist@example.com")
+    );
+    assert!(message
+        .header("Subject")
+        .unwrap()
+        .contains("invited you to Nightfall Records"));
+    assert!(message.body().contains(&link), "{}", message.body());
+    assert!(message.body().contains("as artist"));
+}

@@ -157,23 +157,9 @@ async fn insert_grant(
     target: GrantTarget,
     access: Access,
 ) {
-    use app::server::entities::member_grants;
-    use sea_orm::{ActiveModelTrait, Set};
-    let (artist_id, release_id) = match target {
-        GrantTarget::Artist(id) => (Some(id), None),
-        GrantTarget::Release(id) => (None, Some(id)),
-    };
-    member_grants::ActiveModel {
-        membership_id: Set(membership_id),
-        artist_id: Set(artist_id),
-        release_id: Set(release_id),
-        access: Set(access.as_str().into()),
-        created_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
+    members::add_grant(db, membership_id, target, access, chrono::Utc::now())
+        .await
+        .unwrap();
 }
 
 async fn sign_in_as(server: &TestServer, actor: Actor) -> Client {
@@ -524,5 +510,4 @@ async fn listings_hold_only_what_the_caller_may_see() {
         emails,
         BTreeSet::from([DEMO_ARTIST_EMAIL, "edit@team.example", "view@team.example"])
     );
-    let _ = members::INVITATION_LIFETIME;
 }

@@ -114,7 +114,21 @@ async fn the_album_turns_from_pre_save_page_into_smart_link_at_its_moment() {
 #[tokio::test]
 async fn dashboard_is_server_rendered_with_a_nonce_policy() {
     let server = TestServer::start().await;
-    let response = server.get("/dashboard").await;
+    let admin = server
+        .sign_in(
+            app::server::demo::DEMO_ADMIN_EMAIL,
+            app::server::demo::DEMO_ADMIN_PASSWORD,
+        )
+        .await;
+    let cookie = admin.cookie.clone().unwrap();
+    let dashboard = || {
+        server
+            .client
+            .get(server.url("/dashboard"))
+            .header("cookie", cookie.clone())
+            .send()
+    };
+    let response = dashboard().await.unwrap();
     assert_eq!(response.status(), 200);
     let csp = response.headers()["content-security-policy"]
         .to_str()
@@ -137,7 +151,7 @@ async fn dashboard_is_server_rendered_with_a_nonce_policy() {
     );
 
     // A second request gets a different nonce.
-    let again = server.get("/dashboard").await;
+    let again = dashboard().await.unwrap();
     assert!(!again.headers()["content-security-policy"]
         .to_str()
         .unwrap()
@@ -147,10 +161,18 @@ async fn dashboard_is_server_rendered_with_a_nonce_policy() {
 #[tokio::test]
 async fn list_releases_server_function_filters_by_phase() {
     let server = TestServer::start().await;
+    let admin = server
+        .sign_in(
+            app::server::demo::DEMO_ADMIN_EMAIL,
+            app::server::demo::DEMO_ADMIN_PASSWORD,
+        )
+        .await;
+    let cookie = admin.cookie.clone().unwrap();
     let call = |filter: &'static str| {
         server
             .client
             .post(server.url("/api/list_releases"))
+            .header("cookie", cookie.clone())
             .header("content-type", "application/x-www-form-urlencoded")
             .header("accept", "application/json")
             .body(format!("filter={filter}"))

@@ -100,6 +100,16 @@ pub enum GrantTarget {
     Release(i32),
 }
 
+impl GrantTarget {
+    /// The grant's `(artist_id, release_id)` columns: exactly one is set.
+    pub fn columns(self) -> (Option<i32>, Option<i32>) {
+        match self {
+            GrantTarget::Artist(id) => (Some(id), None),
+            GrantTarget::Release(id) => (None, Some(id)),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantInput {
     pub target: GrantTarget,

@@ -32,7 +32,6 @@ pub async fn accept_invitation(
     use crate::server::ServerCtx;
     let ctx = ServerCtx::current()?;
     let signed_in = caller::current(&ctx).await?;
-    let agent = auth::user_agent();
     let (user, organization_id) = members::accept(
         &ctx.db,
         &token,
@@ -41,11 +40,7 @@ pub async fn accept_invitation(
             display_name: display_name.as_deref(),
             password: password.as_deref().unwrap_or_default(),
         },
-        accounts::SignInContext {
-            secret_key: &ctx.secret_key,
-            client_ip: caller::client_ip(),
-            user_agent: agent.as_deref(),
-        },
+        accounts::SignInContext::of_request(&ctx),
         ctx.clock.now(),
     )
     .await?;

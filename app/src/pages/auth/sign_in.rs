@@ -12,19 +12,14 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<String, AppError> {
-    use crate::server::auth::{self, caller, session};
+    use crate::server::auth::{self, session};
     use crate::server::{models::accounts, ServerCtx};
     let ctx = ServerCtx::current()?;
-    let agent = auth::user_agent();
     let (_, token) = accounts::sign_in(
         &ctx.db,
         &email,
         &password,
-        accounts::SignInContext {
-            secret_key: &ctx.secret_key,
-            client_ip: caller::client_ip(),
-            user_agent: agent.as_deref(),
-        },
+        accounts::SignInContext::of_request(&ctx),
         ctx.clock.now(),
     )
     .await?;

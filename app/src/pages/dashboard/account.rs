@@ -17,7 +17,7 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<u64, AppError> {
-    use crate::server::auth::{self, caller};
+    use crate::server::auth;
     use crate::server::models::accounts;
     let (ctx, caller) = auth::signed_in().await?;
     accounts::change_password(
@@ -25,11 +25,7 @@ pub async fn change_password(
         &caller,
         &current_password,
         &new_password,
-        accounts::SignInContext {
-            secret_key: &ctx.secret_key,
-            client_ip: caller::client_ip(),
-            user_agent: None,
-        },
+        accounts::SignInContext::of_request(&ctx),
         ctx.clock.now(),
     )
     .await

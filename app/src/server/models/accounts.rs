@@ -143,7 +143,18 @@ pub async fn create_organization_with_admin(
 pub struct SignInContext<'a> {
     pub secret_key: &'a [u8; 32],
     pub client_ip: Option<IpAddr>,
-    pub user_agent: Option<&'a str>,
+    pub user_agent: Option<String>,
+}
+
+impl<'a> SignInContext<'a> {
+    /// The context of the server function being served.
+    pub fn of_request(ctx: &'a crate::server::ServerCtx) -> SignInContext<'a> {
+        SignInContext {
+            secret_key: &ctx.secret_key,
+            client_ip: crate::server::auth::caller::client_ip(),
+            user_agent: crate::server::auth::user_agent(),
+        }
+    }
 }
 
 /// The single answer for a wrong email or a wrong password: it never says which.
@@ -179,7 +190,14 @@ pub async fn sign_in(
             let organization = caller::first_membership(db, user.id)
                 .await?
                 .map(|membership| membership.organization_id);
-            let token = session::create(db, user.id, organization, context.user_agent, now).await?;
+            let token = session::create(
+                db,
+                user.id,
+                organization,
+                context.user_agent.as_deref(),
+                now,
+            )
+            .await?;
             Ok((user, token))
         }
         _ => match throttle::record_failure(db, &keys, now).await? {

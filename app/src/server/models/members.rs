@@ -45,6 +45,31 @@ async fn owned_artist_ids(
         .map(|(artist, _)| artist))
 }
 
+/// The artists an actor manages people for: `None` for admins (all of them), the owned ones for artists; team
+/// members manage nobody.
+async fn managed_artists(
+    db: &impl ConnectionTrait,
+    membership: &Membership,
+) -> Result<Option<HashSet<i32>>, AppError> {
+    match membership.role {
+        Role::Admin => Ok(None),
+        Role::Artist => Ok(Some(owned_artist_ids(db, membership).await?.collect())),
+        Role::Team => Err(AppError::Forbidden),
+    }
+}
+
+/// The artist a grant is about: itself, or the release's artist.
+async fn artist_of(db: &impl ConnectionTrait, target: GrantTarget) -> Result<i32, AppError> {
+    Ok(match target {
+        GrantTarget::Artist(id) => id,
+        GrantTarget::Release(id) => releases::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|release| release.artist_id)
+            .unwrap_or_default(),
+    })
+}
+
 /// Checks `grants` for an invitation or a role change by `actor`, and returns them with their labels.
 async fn checked_grants(
     db: &impl ConnectionTrait,
@@ -84,11 +109,7 @@ async fn checked_grants(
         }
         _ => {}
     }
-    let owned: HashSet<i32> = match actor.role {
-        Role::Admin => HashSet::new(),
-        Role::Artist => owned_artist_ids(db, actor).await?.collect(),
-        Role::Team => return Err(AppError::Forbidden),
-    };
+    let owned = managed_artists(db, actor).await?.unwrap_or_default();
     let mut seen = HashSet::new();
     let mut views = Vec::with_capacity(grants.len());
     for grant in grants {
@@ -98,15 +119,8 @@ async fn checked_grants(
         let label = access::grant_target_label(db, actor.organization_id, grant.target).await?;
         if actor.role == Role::Artist {
             // An artist shares only their own profiles, and only as view or edit.
-            let artist_id = match grant.target {
-                GrantTarget::Artist(id) => id,
-                GrantTarget::Release(id) => releases::Entity::find_by_id(id)
-                    .one(db)
-                    .await?
-                    .map(|release| release.artist_id)
-                    .unwrap_or_default(),
-            };
-            if !owned.contains(&artist_id) || grant.access == Access::Owner {
+            if !owned.contains(&artist_of(db, grant.target).await?) || grant.access == Access::Owner
+            {
                 return Err(AppError::Forbidden);
             }
         }
@@ -559,17 +573,15 @@ async fn set_role(
     Ok(())
 }
 
-async fn add_grant(
+/// Grants `access` on `target` to a membership (callers check that the target is in its organization).
+pub async fn add_grant(
     db: &impl ConnectionTrait,
     membership_id: i32,
     target: GrantTarget,
     access: Access,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let (artist_id, release_id) = match target {
-        GrantTarget::Artist(id) => (Some(id), None),
-        GrantTarget::Release(id) => (None, Some(id)),
-    };
+    let (artist_id, release_id) = target.columns();
     member_grants::ActiveModel {
         membership_id: Set(membership_id),
         artist_id: Set(artist_id),
@@ -615,11 +627,7 @@ pub async fn list_members(
     actor: &caller::Caller,
 ) -> Result<Vec<MemberView>, AppError> {
     let membership = actor.member()?;
-    let owned: Option<HashSet<i32>> = match membership.role {
-        Role::Admin => None,
-        Role::Artist => Some(owned_artist_ids(db, membership).await?.collect()),
-        Role::Team => return Err(AppError::Forbidden),
-    };
+    let owned = managed_artists(db, membership).await?;
     let rows = memberships::Entity::find()
         .filter(memberships::Column::OrganizationId.eq(membership.organization_id))
         .find_also_related(users::Entity)
@@ -633,15 +641,7 @@ pub async fn list_members(
         if let Some(owned) = &owned {
             let mut touches_owned = false;
             for grant in &grants {
-                let artist_id = match grant.target {
-                    GrantTarget::Artist(id) => id,
-                    GrantTarget::Release(id) => releases::Entity::find_by_id(id)
-                        .one(db)
-                        .await?
-                        .map(|release| release.artist_id)
-                        .unwrap_or_default(),
-                };
-                touches_owned |= owned.contains(&artist_id);
+                touches_owned |= owned.contains(&artist_of(db, grant.target).await?);
             }
             if !touches_owned && row.id != membership.id {
                 continue;
@@ -781,11 +781,7 @@ pub async fn grant_options(
     actor: &caller::Caller,
 ) -> Result<Vec<GrantOption>, AppError> {
     let membership = actor.member()?;
-    let owned: Option<HashSet<i32>> = match membership.role {
-        Role::Admin => None,
-        Role::Artist => Some(owned_artist_ids(db, membership).await?.collect()),
-        Role::Team => return Err(AppError::Forbidden),
-    };
+    let owned = managed_artists(db, membership).await?;
     let artists = artists::Entity::find()
         .filter(artists::Column::OrganizationId.eq(membership.organization_id))
         .order_by_asc(artists::Column::Name)

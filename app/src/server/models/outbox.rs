@@ -120,19 +120,7 @@ pub async fn mark_email_retry(
     error: &str,
     run_at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    email_outbox::Entity::update_many()
-        .col_expr(email_outbox::Column::Attempts, Expr::value(attempts))
-        .col_expr(email_outbox::Column::LastError, Expr::value(error))
-        .col_expr(email_outbox::Column::RunAt, Expr::value(run_at))
-        .col_expr(
-            email_outbox::Column::LockedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(email_outbox::Column::Id.eq(id))
-        .filter(pending())
-        .exec(db)
-        .await?;
-    Ok(())
+    record_failed_attempt(db, id, attempts, error, email_outbox::Column::RunAt, run_at).await
 }
 
 /// Gives up on email `id` (a permanent error, or too many attempts): it is never tried again.
@@ -143,10 +131,23 @@ pub async fn mark_email_failed(
     error: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    record_failed_attempt(db, id, attempts, error, email_outbox::Column::FailedAt, now).await
+}
+
+/// A failed attempt: counts it, keeps the error, releases the lease and sets `column` (when to retry, or when it
+/// was given up).
+async fn record_failed_attempt(
+    db: &impl ConnectionTrait,
+    id: i64,
+    attempts: i32,
+    error: &str,
+    column: email_outbox::Column,
+    at: DateTime<Utc>,
+) -> Result<(), AppError> {
     email_outbox::Entity::update_many()
         .col_expr(email_outbox::Column::Attempts, Expr::value(attempts))
         .col_expr(email_outbox::Column::LastError, Expr::value(error))
-        .col_expr(email_outbox::Column::FailedAt, Expr::value(now))
+        .col_expr(column, Expr::value(at))
         .col_expr(
             email_outbox::Column::LockedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
