@@ -18,8 +18,8 @@ use leptos_router::{
 
 use pages::auth::{AcceptInvitationPage, SignInPage, SignUpPage};
 use pages::dashboard::{
-    AccountPage, ActivityLogPage, DashboardHome, DashboardLayout, MembersPage, NotFound,
-    ReleaseEditor,
+    AccountPage, ActivityLogPage, AnalyticsPage, DashboardHome, DashboardLayout, DefinitionsPage,
+    MembersPage, NotFound, ReleaseEditor,
 };
 
 /// The HTML document around every Leptos-rendered (dashboard) page. Fan pages do not use it: they are rendered
@@ -71,6 +71,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("releases/:id") view=ReleaseEditor />
                     <Route path=path!("members") view=MembersPage />
                     <Route path=path!("activity") view=ActivityLogPage />
+                    <Route path=path!("analytics") view=AnalyticsPage />
+                    <Route path=path!("analytics/definitions") view=DefinitionsPage />
                     <Route path=path!("account") view=AccountPage />
                 </ParentRoute>
             </Routes>

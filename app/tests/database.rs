@@ -591,3 +591,32 @@ async fn the_sitemap_lists_published_pages_only() {
         .collect();
     assert_eq!(hub, ["Tour", "Shop"], "release buttons are not hub links");
 }
+
+/// A write transaction that reads first must not fail when another connection commits meanwhile (SQLite's
+/// deferred transactions would: they cannot upgrade a stale read snapshot to a write). `begin_write` waits its
+/// turn instead.
+#[tokio::test]
+async fn write_transactions_that_read_first_survive_a_concurrent_writer() {
+    let test = TestDb::new().await;
+    let txn = app::server::db::begin_write(&test.db).await.unwrap();
+    assert!(organizations::find_by_slug(&txn, "mine")
+        .await
+        .unwrap()
+        .is_none());
+    let db = test.db.clone();
+    let other =
+        tokio::spawn(async move { organizations::create(&db, "Other", "other", now()).await });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    organizations::create(&txn, "Mine", "mine", now())
+        .await
+        .expect("the write after the read goes through");
+    txn.commit().await.unwrap();
+    other
+        .await
+        .unwrap()
+        .expect("the other writer waited, then went through");
+    assert!(organizations::find_by_slug(&test.db, "other")
+        .await
+        .unwrap()
+        .is_some());
+}

@@ -7,6 +7,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_core_schema;
 mod m20261121_000002_fan_pages;
 mod m20261122_000003_accounts;
+mod m20261122_000004_visitor_salts;
+mod m20261122_000005_event_rollups;
 
 pub struct Migrator;
 
@@ -17,6 +19,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_core_schema::Migration),
             Box::new(m20261121_000002_fan_pages::Migration),
             Box::new(m20261122_000003_accounts::Migration),
+            Box::new(m20261122_000004_visitor_salts::Migration),
+            Box::new(m20261122_000005_event_rollups::Migration),
         ]
     }
 }

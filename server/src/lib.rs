@@ -32,6 +32,14 @@ use tower_http::trace::TraceLayer;
 
 /// Opens and migrates the database, seeds demo data where asked, and builds the shared state.
 pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
+    prepare_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// `prepare` with a given clock: tests pass one they move, and every background job follows it.
+pub async fn prepare_with_clock(
+    config: &Config,
+    clock: app::server::SharedClock,
+) -> anyhow::Result<AppState> {
     let public_url = config.public_url()?;
     let secret_key = config.secret_key()?;
     let database_url = config.database_url()?;
@@ -39,7 +47,6 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
     let db = app::server::db::connect_and_migrate(&database_url)
         .await
         .context("opening and migrating the database")?;
-    let clock: app::server::SharedClock = Arc::new(SystemClock);
 
     let first_start = demo::database_is_empty(&db)
         .await
@@ -62,7 +69,15 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
     }
 
     let tasks = jobs::BackgroundTasks::new();
-    let events = analytics::EventRecorder::start(db.clone(), &tasks, config.event_buffer);
+    let site = public_url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or(&public_url)
+        .to_owned();
+    let events = analytics::EventRecorder::start(db.clone(), &tasks, config.event_buffer, site);
+    analytics::visitor::spawn_salt_cleanup(db.clone(), clock.clone(), &tasks);
+    jobs::rollups::spawn(db.clone(), clock.clone(), &tasks);
     let country = fan::country::CountryResolver {
         country_header: header_name(config.country_header.as_deref(), "--country-header")?,
         client_ip_header: header_name(config.client_ip_header.as_deref(), "--client-ip-header")?,

@@ -327,6 +327,14 @@ fn rows() -> Vec<(&'static str, Row)> {
             row("list_activity", [401, 200, 403, 403, 403, 200]),
         ),
         (
+            "load_stats single",
+            row("load_stats", [401, 200, 200, 200, 200, 404]),
+        ),
+        (
+            "load_stats organization",
+            row("load_stats", [401, 200, 200, 403, 200, 200]),
+        ),
+        (
             "update_profile",
             row("update_profile", [401, 200, 200, 200, 200, 200]),
         ),
@@ -385,6 +393,10 @@ async fn args(name: &str, server: &TestServer, world: &World) -> Value {
         "update_profile" => json!({ "display_name": "Same Person" }),
         "change_password wrong current" => json!({ "current_password": "not my password",
             "new_password": "a whole new passphrase" }),
+        "load_stats single" => {
+            json!({ "release_id": world.single, "from": "2026-11-01", "to": "2026-11-21" })
+        }
+        "load_stats organization" => json!({ "from": "2026-11-01", "to": "2026-11-21" }),
         "switch_organization nightfall" => json!({ "organization_id": world.nightfall }),
         other => panic!("no arguments for {other}"),
     }

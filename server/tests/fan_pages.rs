@@ -9,10 +9,16 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::time::Duration;
 
 /// Events are written in batches by a background task; wait (bounded) until `count` of `kind` are stored.
+/// The human (non-bot) events of `kind`, once at least `count` are stored (or after 5 s).
 async fn wait_for_events(server: &TestServer, kind: &str, count: u64) -> Vec<events::Model> {
+    wait_for(server, kind, false, count).await
+}
+
+async fn wait_for(server: &TestServer, kind: &str, bots: bool, count: u64) -> Vec<events::Model> {
     for _ in 0..100 {
         let stored = Events::find()
             .filter(events::Column::Kind.eq(kind))
+            .filter(events::Column::IsBot.eq(bots))
             .count(&server.state.db)
             .await
             .unwrap();
@@ -23,6 +29,7 @@ async fn wait_for_events(server: &TestServer, kind: &str, count: u64) -> Vec<eve
     }
     Events::find()
         .filter(events::Column::Kind.eq(kind))
+        .filter(events::Column::IsBot.eq(bots))
         .all(&server.state.db)
         .await
         .unwrap()
@@ -85,6 +92,11 @@ async fn click_outs_redirect_to_the_stored_url_and_are_recorded() {
         wait_for_events(&server, "click_out", 1).await.len(),
         1,
         "HEAD is not a click"
+    );
+    assert_eq!(
+        wait_for(&server, "click_out", true, 1).await.len(),
+        1,
+        "it is kept apart with the bots"
     );
 }
 
@@ -164,6 +176,14 @@ async fn page_views_are_recorded_without_counting_prefetches() {
         "from Accept-Language without a proxy header"
     );
     assert_eq!(views[0].locale.as_deref(), Some("de-DE"));
+    assert_eq!(views[0].device_class.as_deref(), Some("mobile"));
+    assert_eq!(views[0].browser.as_deref(), Some("Safari"));
+    assert_eq!(views[0].os.as_deref(), Some("iOS"));
+    assert_eq!(
+        wait_for(&server, "page_view", true, 1).await.len(),
+        1,
+        "the prefetch is counted apart"
+    );
 }
 
 #[tokio::test]

@@ -40,3 +40,15 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())
 }
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at BEGIN (`BEGIN IMMEDIATE`): a
+/// deferred transaction that reads first cannot later upgrade once another connection (the event writer, a job)
+/// has committed, and would fail at once instead of waiting its turn. PostgreSQL ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}

@@ -1,4 +1,5 @@
 //! Server-only code: database entities and queries, the request context server functions read, and helpers.
+pub mod analytics;
 pub mod auth;
 pub mod clock;
 pub mod csp;

@@ -1,5 +1,6 @@
 //! Types shared by the server and the browser: wire DTOs and the application error.
 mod account;
+mod analytics;
 mod country;
 mod error;
 mod release;
@@ -11,6 +12,7 @@ pub use account::{
     InvitationCreated, InvitationPreview, InvitationStatus, InvitationView, Me, MemberView,
     OrganizationSummary, ReleaseDetail, Role,
 };
+pub use analytics::{Breakdown, BreakdownRow, Dimension, SeriesPoint, StatCards, StatsReport};
 pub use country::CountryCode;
 pub use error::AppError;
 pub use release::{

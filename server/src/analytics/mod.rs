@@ -1,6 +1,8 @@
 //! Server-side analytics events. Handlers hand an event to the recorder and move on; a background task writes
 //! them in batches. Nothing a fan waits for touches the database here.
 mod recorder;
+pub mod user_agent;
+pub mod visitor;
 
 pub use recorder::{EventRecorder, RecorderStats};
 
@@ -21,6 +23,44 @@ pub struct NewEvent {
     pub utm: Utm,
     pub country: Option<CountryCode>,
     pub locale: Option<String>,
+    /// Who asked, held only until the writer has turned it into a visitor hash and device families.
+    pub client: Option<ClientRequest>,
+    /// A prefetch, prerender or HEAD request: kept apart with the bots, never counted as a visit or click.
+    pub speculative: bool,
+}
+
+/// The client's address and User-Agent, never written to the database as they are.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientRequest {
+    pub ip: std::net::IpAddr,
+    pub user_agent: String,
+}
+
+impl std::fmt::Debug for ClientRequest {
+    // Logs must not carry what the database may not.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientRequest(…)")
+    }
+}
+
+impl ClientRequest {
+    /// From a request: the resolved client address, and the User-Agent capped at 512 bytes.
+    pub fn from_headers(headers: &HeaderMap, ip: std::net::IpAddr) -> ClientRequest {
+        let user_agent = headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        let end = user_agent
+            .char_indices()
+            .map(|(i, c)| i + c.len_utf8())
+            .take_while(|end| *end <= 512)
+            .last()
+            .unwrap_or(0);
+        ClientRequest {
+            ip,
+            user_agent: user_agent[..end].to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! A bounded in-memory buffer written to the database in batches by one background task. A full buffer drops the
 //! event and counts it (metric and log), never blocks a fan; shutdown writes everything buffered.
-use super::NewEvent;
+use super::{user_agent, visitor::VisitorHasher, NewEvent};
 use crate::jobs::BackgroundTasks;
 use app::server::entities::events;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
@@ -28,12 +28,19 @@ pub struct RecorderStats {
 
 impl EventRecorder {
     /// Starts the writer task; `capacity` events may wait in memory.
-    pub fn start(db: DatabaseConnection, tasks: &BackgroundTasks, capacity: usize) -> Self {
+    /// `site` (the public host) goes into visitor hashes.
+    pub fn start(
+        db: DatabaseConnection,
+        tasks: &BackgroundTasks,
+        capacity: usize,
+        site: String,
+    ) -> Self {
         let (sender, receiver) = mpsc::channel(capacity.max(1));
         let stats = Arc::new(RecorderStats::default());
         let writer_stats = stats.clone();
+        let hasher = VisitorHasher::new(db.clone(), site);
         tasks.spawn("event-writer", move |cancel| async move {
-            write_batches(db, receiver, writer_stats, cancel).await;
+            write_batches(db, receiver, writer_stats, hasher, cancel).await;
         });
         EventRecorder { sender, stats }
     }
@@ -62,6 +69,7 @@ async fn write_batches(
     db: DatabaseConnection,
     mut receiver: mpsc::Receiver<NewEvent>,
     stats: Arc<RecorderStats>,
+    mut hasher: VisitorHasher,
     cancel: tokio_util::sync::CancellationToken,
 ) {
     let mut batch = Vec::with_capacity(BATCH_SIZE);
@@ -81,7 +89,7 @@ async fn write_batches(
                         }
                     }
                 }
-                write(&db, &mut batch, &stats).await;
+                write(&db, &mut batch, &stats, &mut hasher).await;
             }
             () = cancel.cancelled() => break,
         }
@@ -89,7 +97,7 @@ async fn write_batches(
     // Shutdown: write what is still buffered.
     receiver.close();
     while receiver.recv_many(&mut batch, BATCH_SIZE).await > 0 {
-        write(&db, &mut batch, &stats).await;
+        write(&db, &mut batch, &stats, &mut hasher).await;
     }
     tracing::info!(
         written = stats.written.load(Ordering::Relaxed),
@@ -98,29 +106,20 @@ async fn write_batches(
     );
 }
 
-async fn write(db: &DatabaseConnection, batch: &mut Vec<NewEvent>, stats: &RecorderStats) {
+async fn write(
+    db: &DatabaseConnection,
+    batch: &mut Vec<NewEvent>,
+    stats: &RecorderStats,
+    hasher: &mut VisitorHasher,
+) {
     if batch.is_empty() {
         return;
     }
     let count = batch.len() as u64;
-    let rows = batch.drain(..).map(|event| events::ActiveModel {
-        occurred_at: Set(event.occurred_at),
-        kind: Set(event.kind.as_str().to_owned()),
-        artist_id: Set(event.artist_id),
-        release_id: Set(event.release_id),
-        service: Set(event.service),
-        referrer_domain: Set(event.referrer_domain),
-        utm_source: Set(event.utm.utm_source),
-        utm_medium: Set(event.utm.utm_medium),
-        utm_campaign: Set(event.utm.utm_campaign),
-        utm_content: Set(event.utm.utm_content),
-        utm_term: Set(event.utm.utm_term),
-        country: Set(event.country.map(|c| c.as_str().to_owned())),
-        locale: Set(event.locale),
-        is_bot: Set(false),
-        ..Default::default()
-    });
-    let rows: Vec<_> = rows.collect();
+    let mut rows = Vec::with_capacity(batch.len());
+    for event in batch.drain(..) {
+        rows.push(row(event, hasher).await);
+    }
     // One retry covers a transient lock or connection blip; after that the loss is counted, not hidden.
     for attempt in 1..=2 {
         match events::Entity::insert_many(rows.clone()).exec(db).await {
@@ -137,5 +136,50 @@ async fn write(db: &DatabaseConnection, batch: &mut Vec<NewEvent>, stats: &Recor
                 tracing::error!(%error, count, "analytics events lost: the batch could not be written");
             }
         }
+    }
+}
+
+/// The stored row: the client's address and User-Agent become a visitor hash and device families here, off the
+/// request path, and are dropped.
+async fn row(event: NewEvent, hasher: &mut VisitorHasher) -> events::ActiveModel {
+    let (family, visitor_hash) = match &event.client {
+        Some(client) => {
+            let family = user_agent::classify(&client.user_agent);
+            let hash = if family.is_bot {
+                None
+            } else {
+                hasher
+                    .hash(
+                        event.occurred_at,
+                        event.occurred_at,
+                        client.ip,
+                        &client.user_agent,
+                    )
+                    .await
+            };
+            (family, hash)
+        }
+        None => (user_agent::ClientFamily::default(), None),
+    };
+    events::ActiveModel {
+        occurred_at: Set(event.occurred_at),
+        kind: Set(event.kind.as_str().to_owned()),
+        artist_id: Set(event.artist_id),
+        release_id: Set(event.release_id),
+        service: Set(event.service),
+        referrer_domain: Set(event.referrer_domain),
+        utm_source: Set(event.utm.utm_source),
+        utm_medium: Set(event.utm.utm_medium),
+        utm_campaign: Set(event.utm.utm_campaign),
+        utm_content: Set(event.utm.utm_content),
+        utm_term: Set(event.utm.utm_term),
+        country: Set(event.country.map(|c| c.as_str().to_owned())),
+        locale: Set(event.locale),
+        is_bot: Set(family.is_bot || event.speculative),
+        device_class: Set(family.device_class.map(str::to_owned)),
+        browser: Set(family.browser.map(str::to_owned)),
+        os: Set(family.os.map(str::to_owned)),
+        visitor_hash: Set(visitor_hash),
+        ..Default::default()
     }
 }

@@ -51,18 +51,26 @@ fn is_speculative(method: &Method, headers: &HeaderMap) -> bool {
     method == Method::HEAD || purpose("sec-purpose") || purpose("purpose") || purpose("x-moz")
 }
 
+/// An event of this request. Speculative requests (prefetch, HEAD) are recorded too, flagged, so they are counted
+/// apart with the bots and never as visits or clicks.
 fn event(
     state: &AppState,
     kind: EventKind,
-    headers: &HeaderMap,
+    request: (&Method, &HeaderMap, SocketAddr),
     country: Option<CountryCode>,
 ) -> NewEvent {
+    let (method, headers, peer) = request;
     NewEvent {
         occurred_at: state.clock.now(),
         kind,
         referrer_domain: analytics::referrer_domain(headers),
         country,
         locale: analytics::locale(headers),
+        client: Some(analytics::ClientRequest::from_headers(
+            headers,
+            state.country.client_ip(headers, peer.ip()),
+        )),
+        speculative: is_speculative(method, headers),
         ..Default::default()
     }
 }
@@ -118,8 +126,13 @@ async fn release_page(
         },
     };
 
-    let speculative = is_speculative(&method, &headers);
-    let mut base = event(&state, EventKind::PageView, &headers, country);
+    let mut base = event(
+        &state,
+        EventKind::PageView,
+        (&method, &headers, peer),
+        country,
+    );
+    let speculative = base.speculative;
     base.artist_id = Some(cached.artist_id);
     base.release_id = cached.release_id;
     base.utm = query.utm.cleaned();
@@ -140,9 +153,7 @@ async fn release_page(
             }
         }
     }
-    if !speculative {
-        state.events.record(base);
-    }
+    state.events.record(base);
     let mut response = cached_response(&cached, &headers);
     if choose {
         response.headers_mut().insert(
@@ -198,12 +209,15 @@ async fn artist_hub(
             page
         }
     };
-    if !is_speculative(&method, &headers) {
-        let mut view = event(&state, EventKind::PageView, &headers, country);
-        view.artist_id = Some(cached.artist_id);
-        view.utm = query.utm.cleaned();
-        state.events.record(view);
-    }
+    let mut view = event(
+        &state,
+        EventKind::PageView,
+        (&method, &headers, peer),
+        country,
+    );
+    view.artist_id = Some(cached.artist_id);
+    view.utm = query.utm.cleaned();
+    state.events.record(view);
     Ok(cached_response(&cached, &headers))
 }
 
@@ -235,15 +249,18 @@ async fn click_out(
         }
     };
     let url = &target.url;
-    if !is_speculative(&method, &headers) {
-        let country = state.country.resolve(&headers, peer.ip());
-        let mut click = event(&state, EventKind::ClickOut, &headers, country);
-        click.artist_id = Some(target.artist_id);
-        click.release_id = Some(target.release_id);
-        click.service = Some(service.key().to_owned());
-        click.utm = utm_from_referrer(&headers);
-        state.events.record(click);
-    }
+    let country = state.country.resolve(&headers, peer.ip());
+    let mut click = event(
+        &state,
+        EventKind::ClickOut,
+        (&method, &headers, peer),
+        country,
+    );
+    click.artist_id = Some(target.artist_id);
+    click.release_id = Some(target.release_id);
+    click.service = Some(service.key().to_owned());
+    click.utm = utm_from_referrer(&headers);
+    state.events.record(click);
     let mut response = found_redirect(url);
     if query.remember.as_deref() == Some("1") {
         let secure = if state.public_url.starts_with("https://") {
@@ -272,15 +289,18 @@ async fn custom_click(
     let (artist_id, release_id, url) = releases::custom_link_target(&state.db, link_id)
         .await?
         .ok_or(HttpError::NotFound)?;
-    if !is_speculative(&method, &headers) {
-        let country = state.country.resolve(&headers, peer.ip());
-        let mut click = event(&state, EventKind::CustomClick, &headers, country);
-        click.artist_id = Some(artist_id);
-        click.release_id = release_id;
-        click.service = Some("custom".to_owned());
-        click.utm = utm_from_referrer(&headers);
-        state.events.record(click);
-    }
+    let country = state.country.resolve(&headers, peer.ip());
+    let mut click = event(
+        &state,
+        EventKind::CustomClick,
+        (&method, &headers, peer),
+        country,
+    );
+    click.artist_id = Some(artist_id);
+    click.release_id = release_id;
+    click.service = Some("custom".to_owned());
+    click.utm = utm_from_referrer(&headers);
+    state.events.record(click);
     Ok(found_redirect(&url))
 }
 
@@ -300,7 +320,7 @@ async fn beacon(
         .await?
         .ok_or(HttpError::NotFound)?;
     let country = state.country.resolve(&headers, peer.ip());
-    let mut beacon = event(&state, kind, &headers, country);
+    let mut beacon = event(&state, kind, (&Method::POST, &headers, peer), country);
     beacon.artist_id = Some(release.artist_id);
     beacon.release_id = Some(release.id);
     beacon.utm = utm_from_referrer(&headers);

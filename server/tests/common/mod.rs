@@ -13,6 +13,8 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub const PHONE_USER_AGENT: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+
 pub struct TestServer {
     pub base_url: String,
     pub clock: Arc<ManualClock>,
@@ -37,8 +39,9 @@ impl TestServer {
         config.site_root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../public");
         configure(&mut config);
         let clock = Arc::new(ManualClock::new(now));
-        let mut state = server::prepare(&config).await.expect("server state");
-        state.clock = clock.clone();
+        let state = server::prepare_with_clock(&config, clock.clone())
+            .await
+            .expect("server state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind port 0");
@@ -53,6 +56,8 @@ impl TestServer {
         });
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A phone's browser: requests without a User-Agent are scripts and count as bots.
+            .user_agent(PHONE_USER_AGENT)
             .build()
             .expect("HTTP client");
         TestServer {

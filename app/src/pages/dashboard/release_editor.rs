@@ -30,7 +30,7 @@ pub async fn rename_release(release_id: i32, title: String) -> Result<(), AppErr
         access::release_for(&ctx.db, membership, release_id, Access::Edit).await?;
     let now = ctx.clock.now();
     let old_title = release.title.clone();
-    let txn = sea_orm::TransactionTrait::begin(&ctx.db).await?;
+    let txn = crate::server::db::begin_write(&ctx.db).await?;
     let new_title = releases::rename(&txn, release, &title, now).await?;
     if new_title != old_title {
         activity::record(
@@ -93,6 +93,7 @@ fn ReleaseForm(release: ReleaseDetail, rename: ServerAction<RenameRelease>) -> i
         <p class="muted">
             {release.artist_name.clone()} " · " <a href=release.fan_path.clone()>{release.fan_path.clone()}</a>
             " · " <span data-testid="release-access">{release.access.label()}</span>
+            " · " <a href=format!("/dashboard/analytics?release={}", release.id)>"Analytics"</a>
         </p>
         {if can_edit {
             view! {

@@ -5,6 +5,7 @@ pub mod artist_slug_redirects;
 pub mod artists;
 pub mod custom_links;
 pub mod email_outbox;
+pub mod event_rollups;
 pub mod events;
 pub mod invitations;
 pub mod member_grants;
@@ -13,9 +14,12 @@ pub mod organizations;
 pub mod release_links;
 pub mod release_slug_redirects;
 pub mod releases;
+pub mod rollup_state;
 pub mod sessions;
 pub mod sign_in_throttle;
 pub mod users;
+pub mod visitor_rollups;
+pub mod visitor_salts;
 
 pub mod prelude {
     pub use super::activity_log::Entity as ActivityLog;
@@ -23,6 +27,7 @@ pub mod prelude {
     pub use super::artists::Entity as Artists;
     pub use super::custom_links::Entity as CustomLinks;
     pub use super::email_outbox::Entity as EmailOutbox;
+    pub use super::event_rollups::Entity as EventRollups;
     pub use super::events::Entity as Events;
     pub use super::invitations::Entity as Invitations;
     pub use super::member_grants::Entity as MemberGrants;
@@ -31,7 +36,10 @@ pub mod prelude {
     pub use super::release_links::Entity as ReleaseLinks;
     pub use super::release_slug_redirects::Entity as ReleaseSlugRedirects;
     pub use super::releases::Entity as Releases;
+    pub use super::rollup_state::Entity as RollupState;
     pub use super::sessions::Entity as Sessions;
     pub use super::sign_in_throttle::Entity as SignInThrottle;
     pub use super::users::Entity as Users;
+    pub use super::visitor_rollups::Entity as VisitorRollups;
+    pub use super::visitor_salts::Entity as VisitorSalts;
 }

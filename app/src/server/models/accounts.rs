@@ -7,7 +7,7 @@ use crate::types::{AppError, Me, OrganizationSummary, Role, Slug};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use std::net::IpAddr;
 
@@ -55,7 +55,52 @@ pub async fn find_by_email(
         .await?)
 }
 
-/// Creates a user with a password (already validated by the caller's form rules here).
+/// A user checked and with the password hashed, ready to insert: hashing takes tens of milliseconds, so it happens
+/// before a transaction takes the database's write lock, not inside it.
+pub struct PreparedUser {
+    email: String,
+    display_name: String,
+    password_hash: String,
+}
+
+pub async fn prepare_user(
+    email: &str,
+    display_name: &str,
+    new_password: &str,
+) -> Result<PreparedUser, AppError> {
+    let email = normalize_email(email)?;
+    let display_name = clean_display_name(display_name)?;
+    password::validate_new_password(new_password)?;
+    Ok(PreparedUser {
+        email,
+        display_name,
+        password_hash: password::hash_password_blocking(new_password.to_owned()).await?,
+    })
+}
+
+/// Inserts a prepared user; an email that has an account already is a conflict.
+pub async fn insert_user(
+    db: &impl ConnectionTrait,
+    user: PreparedUser,
+    now: DateTime<Utc>,
+) -> Result<users::Model, AppError> {
+    if find_by_email(db, &user.email).await?.is_some() {
+        return Err(AppError::Conflict(
+            "an account with this email exists; sign in instead".into(),
+        ));
+    }
+    Ok(users::ActiveModel {
+        email: Set(user.email),
+        display_name: Set(user.display_name),
+        password_hash: Set(Some(user.password_hash)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Creates a user with a password.
 pub async fn create_user(
     db: &impl ConnectionTrait,
     email: &str,
@@ -63,24 +108,8 @@ pub async fn create_user(
     new_password: &str,
     now: DateTime<Utc>,
 ) -> Result<users::Model, AppError> {
-    let email = normalize_email(email)?;
-    let display_name = clean_display_name(display_name)?;
-    password::validate_new_password(new_password)?;
-    if find_by_email(db, &email).await?.is_some() {
-        return Err(AppError::Conflict(
-            "an account with this email exists; sign in instead".into(),
-        ));
-    }
-    let hash = password::hash_password_blocking(new_password.to_owned()).await?;
-    Ok(users::ActiveModel {
-        email: Set(email),
-        display_name: Set(display_name),
-        password_hash: Set(Some(hash)),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?)
+    let user = prepare_user(email, display_name, new_password).await?;
+    insert_user(db, user, now).await
 }
 
 pub async fn add_membership(
@@ -114,8 +143,9 @@ pub async fn create_organization_with_admin(
     new: NewOrganizationAdmin<'_>,
     now: DateTime<Utc>,
 ) -> Result<(users::Model, i32), AppError> {
-    let txn = db.begin().await?;
-    let user = create_user(&txn, new.email, new.display_name, new.password, now).await?;
+    let prepared = prepare_user(new.email, new.display_name, new.password).await?;
+    let txn = crate::server::db::begin_write(db).await?;
+    let user = insert_user(&txn, prepared, now).await?;
     let organization_name = new.organization_name.trim();
     let base = Slug::from_title(organization_name)
         .map_err(|e| AppError::BadRequest(format!("organization name: {e}")))?;

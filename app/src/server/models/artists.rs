@@ -5,7 +5,7 @@ use crate::types::{AppError, Slug};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -144,7 +144,7 @@ pub async fn rename_slug(
 ) -> Result<artists::Model, AppError> {
     let slug =
         Slug::parse(new_slug).map_err(|e| AppError::BadRequest(format!("artist slug: {e}")))?;
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let artist = artists::Entity::find_by_id(artist_id)
         .one(&txn)
         .await?

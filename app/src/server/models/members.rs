@@ -12,7 +12,7 @@ use crate::types::{
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -187,7 +187,7 @@ pub async fn invite(
             access: grant.access,
         })
         .collect();
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let invitation = invitations::ActiveModel {
         organization_id: Set(membership.organization_id),
         email: Set(email.clone()),
@@ -350,7 +350,7 @@ pub async fn revoke_invitation(
             "this invitation is no longer pending".into(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let email = invitation.email.clone();
     let mut active: invitations::ActiveModel = invitation.into();
     active.revoked_at = Set(Some(now));
@@ -468,7 +468,19 @@ pub async fn accept(
         }
     }
 
-    let txn = db.begin().await?;
+    let prepared = match &existing {
+        Some(_) => None,
+        None => Some(
+            accounts::prepare_user(
+                &invitation.email,
+                acceptance.display_name.unwrap_or_default(),
+                acceptance.password,
+            )
+            .await?,
+        ),
+    };
+
+    let txn = crate::server::db::begin_write(db).await?;
     // Single use even when two tabs accept at once: only one UPDATE finds the row still open.
     let claimed = invitations::Entity::update_many()
         .col_expr(
@@ -485,17 +497,13 @@ pub async fn accept(
             "this invitation was already used; sign in instead".into(),
         ));
     }
-    let user = match existing {
-        Some(user) => user,
-        None => {
-            accounts::create_user(
-                &txn,
-                &invitation.email,
-                acceptance.display_name.unwrap_or_default(),
-                acceptance.password,
-                now,
-            )
-            .await?
+    let user = match (existing, prepared) {
+        (Some(user), _) => user,
+        (None, Some(prepared)) => accounts::insert_user(&txn, prepared, now).await?,
+        (None, None) => {
+            return Err(AppError::internal(
+                "an invitee with neither account nor form",
+            ))
         }
     };
     invitations::Entity::update_many()
@@ -698,7 +706,7 @@ pub async fn change_role(
     let admin = actor.admin()?;
     let (target, user) = member_of_organization(db, admin.organization_id, membership_id).await?;
     let checked = checked_grants(db, admin, role, grants).await?;
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(db).await?;
     if target.role == Role::Admin.as_str()
         && role != Role::Admin
         && admin_count(&txn, admin.organization_id).await? <= 1
@@ -750,7 +758,7 @@ pub async fn remove_member(
 ) -> Result<(), AppError> {
     let admin = actor.admin()?;
     let (target, user) = member_of_organization(db, admin.organization_id, membership_id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(db).await?;
     if target.role == Role::Admin.as_str() && admin_count(&txn, admin.organization_id).await? <= 1 {
         return Err(AppError::Conflict(
             "the last admin cannot be removed; make someone else admin first".into(),

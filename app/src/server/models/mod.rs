@@ -6,6 +6,7 @@ pub mod members;
 pub mod organizations;
 pub mod outbox;
 pub mod releases;
+pub mod visitor_salts;
 
 use crate::types::AppError;
 

@@ -12,7 +12,7 @@ use crate::types::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -106,7 +106,7 @@ pub async fn create(
         links.push((link, validate_web_url(link.service.name(), &link.url)?));
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let taken = releases::Entity::find()
         .filter(releases::Column::ArtistId.eq(new.artist_id))
         .filter(releases::Column::Slug.eq(slug.as_str()))
@@ -363,7 +363,7 @@ pub async fn rename_slug(
 ) -> Result<releases::Model, AppError> {
     let slug =
         Slug::parse(new_slug).map_err(|e| AppError::BadRequest(format!("release slug: {e}")))?;
-    let txn = db.begin().await?;
+    let txn = crate::server::db::begin_write(db).await?;
     let release = releases::Entity::find_by_id(release_id)
         .one(&txn)
         .await?

@@ -1,0 +1,359 @@
+//! The numbers the dashboard shows, read from the rollups for the rolled-up past and from raw events for the few
+//! hours since, so a report is both fast and current.
+use super::rollups::{self, FILTERED_KIND};
+use super::TOTAL;
+use crate::server::entities::{event_rollups, events, visitor_rollups};
+use crate::types::{AppError, Breakdown, BreakdownRow, Dimension, SeriesPoint, StatCards};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
+use std::collections::{BTreeMap, HashMap};
+
+/// Whose numbers: one release, or every event (hubs included) of some artists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Release { artist_id: i32, release_id: i32 },
+    Artists(Vec<i32>),
+}
+
+impl Target {
+    fn admits(&self, artist_id: i32, release_id: Option<i32>) -> bool {
+        match self {
+            Target::Release { release_id: id, .. } => release_id == Some(*id),
+            Target::Artists(ids) => ids.contains(&artist_id),
+        }
+    }
+
+    fn rollup_condition(&self) -> Condition {
+        match self {
+            Target::Release { release_id, .. } => {
+                Condition::all().add(event_rollups::Column::ReleaseId.eq(*release_id))
+            }
+            Target::Artists(ids) => {
+                Condition::all().add(event_rollups::Column::ArtistId.is_in(ids.clone()))
+            }
+        }
+    }
+
+    fn visitor_condition(&self) -> Condition {
+        match self {
+            Target::Release { release_id, .. } => {
+                Condition::all().add(visitor_rollups::Column::ReleaseId.eq(*release_id))
+            }
+            Target::Artists(ids) => {
+                Condition::all().add(visitor_rollups::Column::ArtistId.is_in(ids.clone()))
+            }
+        }
+    }
+
+    fn event_condition(&self) -> Condition {
+        match self {
+            Target::Release { release_id, .. } => {
+                Condition::all().add(events::Column::ReleaseId.eq(*release_id))
+            }
+            Target::Artists(ids) => {
+                Condition::all().add(events::Column::ArtistId.is_in(ids.clone()))
+            }
+        }
+    }
+}
+
+/// A span of whole UTC days, `from..=to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Days {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Days {
+    pub fn start(&self) -> DateTime<Utc> {
+        self.from.and_time(NaiveTime::MIN).and_utc()
+    }
+
+    pub fn end(&self) -> DateTime<Utc> {
+        (self.to + Duration::days(1))
+            .and_time(NaiveTime::MIN)
+            .and_utc()
+    }
+
+    pub fn count(&self) -> i64 {
+        (self.to - self.from).num_days() + 1
+    }
+
+    /// The same number of days just before.
+    pub fn previous(&self) -> Days {
+        Days {
+            from: self.from - Duration::days(self.count()),
+            to: self.from - Duration::days(1),
+        }
+    }
+}
+
+/// Counts per (kind, value) over `days` for `dimension` (`None`: totals).
+async fn counts(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    days: Days,
+    dimension: Option<Dimension>,
+    now: DateTime<Utc>,
+) -> Result<HashMap<(String, String), u64>, AppError> {
+    let done = rollups::done_until(db).await?.unwrap_or(days.start());
+    let rolled_end = done.min(days.end());
+    let mut totals: HashMap<(String, String), u64> = HashMap::new();
+    if days.start() < rolled_end {
+        let rows: Vec<(String, String, Option<i64>)> = event_rollups::Entity::find()
+            .select_only()
+            .column(event_rollups::Column::Kind)
+            .column(event_rollups::Column::Value)
+            .column_as(event_rollups::Column::Events.sum(), "events")
+            .filter(target.rollup_condition())
+            .filter(event_rollups::Column::Dimension.eq(dimension.map_or(TOTAL, Dimension::as_str)))
+            .filter(event_rollups::Column::HourStart.gte(days.start()))
+            .filter(event_rollups::Column::HourStart.lt(rolled_end))
+            .group_by(event_rollups::Column::Kind)
+            .group_by(event_rollups::Column::Value)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (kind, value, sum) in rows {
+            *totals.entry((kind, value)).or_default() += sum.unwrap_or(0).max(0) as u64;
+        }
+    }
+    // The hours since the last rollup, straight from the events.
+    let tail_start = done.max(days.start());
+    let tail_end = days.end().min(now + Duration::seconds(1));
+    if tail_start < tail_end {
+        for (artist_id, release_id, kind, value, count) in
+            rollups::count_events(db, tail_start, tail_end, dimension).await?
+        {
+            if target.admits(artist_id, release_id) {
+                *totals.entry((kind, value.unwrap_or_default())).or_default() +=
+                    count.max(0) as u64;
+            }
+        }
+        if dimension.is_none() {
+            let bots = events::Entity::find()
+                .filter(target.event_condition())
+                .filter(events::Column::OccurredAt.gte(tail_start))
+                .filter(events::Column::OccurredAt.lt(tail_end))
+                .filter(events::Column::IsBot.eq(true))
+                .count(db)
+                .await?;
+            *totals
+                .entry((FILTERED_KIND.to_owned(), String::new()))
+                .or_default() += bots;
+        }
+    }
+    Ok(totals)
+}
+
+/// Unique visitors per value over `days`: daily uniques summed (hashes change every day by design).
+async fn visitors(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    days: Days,
+    dimension: Option<Dimension>,
+) -> Result<HashMap<String, u64>, AppError> {
+    let done = rollups::done_until(db).await?;
+    let mut totals: HashMap<String, u64> = HashMap::new();
+    let mut day = days.from;
+    let mut rolled_days = Vec::new();
+    let mut raw_days = Vec::new();
+    while day <= days.to {
+        let day_end = (day + Duration::days(1)).and_time(NaiveTime::MIN).and_utc();
+        if done.is_some_and(|done| done >= day_end) {
+            rolled_days.push(day.format("%Y-%m-%d").to_string());
+        } else {
+            raw_days.push(day);
+        }
+        day += Duration::days(1);
+    }
+    if !rolled_days.is_empty() {
+        let rows: Vec<(String, Option<i64>)> = visitor_rollups::Entity::find()
+            .select_only()
+            .column(visitor_rollups::Column::Value)
+            .column_as(visitor_rollups::Column::Visitors.sum(), "visitors")
+            .filter(target.visitor_condition())
+            .filter(
+                visitor_rollups::Column::Dimension.eq(dimension.map_or(TOTAL, Dimension::as_str)),
+            )
+            .filter(visitor_rollups::Column::Day.is_in(rolled_days))
+            .group_by(visitor_rollups::Column::Value)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (value, sum) in rows {
+            *totals.entry(value).or_default() += sum.unwrap_or(0).max(0) as u64;
+        }
+    }
+    for day in raw_days {
+        let start = day.and_time(NaiveTime::MIN).and_utc();
+        for (artist_id, release_id, value, count) in
+            rollups::count_visitors(db, start, start + Duration::days(1), dimension).await?
+        {
+            if target.admits(artist_id, release_id) {
+                *totals.entry(value.unwrap_or_default()).or_default() += count.max(0) as u64;
+            }
+        }
+    }
+    Ok(totals)
+}
+
+fn kind_total(counts: &HashMap<(String, String), u64>, kind: &str) -> u64 {
+    counts
+        .iter()
+        .filter(|((k, _), _)| k == kind)
+        .map(|(_, n)| *n)
+        .sum()
+}
+
+pub async fn cards(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    days: Days,
+    now: DateTime<Utc>,
+) -> Result<StatCards, AppError> {
+    let counts = counts(db, target, days, None, now).await?;
+    let visitors = visitors(db, target, days, None).await?;
+    let visits = kind_total(&counts, "page_view");
+    let click_outs = kind_total(&counts, "click_out");
+    Ok(StatCards {
+        visits,
+        unique_visitors: visitors.values().sum(),
+        click_outs,
+        click_through_rate: if visits == 0 {
+            0.0
+        } else {
+            click_outs as f64 / visits as f64
+        },
+        custom_clicks: kind_total(&counts, "custom_click"),
+        shares: kind_total(&counts, "share"),
+        video_plays: kind_total(&counts, "video_play"),
+        pre_saves: kind_total(&counts, "pre_save"),
+        library_adds: kind_total(&counts, "library_add"),
+        follows: kind_total(&counts, "follow"),
+        filtered: kind_total(&counts, FILTERED_KIND),
+    })
+}
+
+/// Visits and click-outs per day of `days`.
+pub async fn series(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    days: Days,
+    now: DateTime<Utc>,
+) -> Result<Vec<SeriesPoint>, AppError> {
+    let mut points: BTreeMap<NaiveDate, SeriesPoint> = BTreeMap::new();
+    let mut day = days.from;
+    while day <= days.to {
+        points.insert(
+            day,
+            SeriesPoint {
+                day,
+                visits: 0,
+                click_outs: 0,
+            },
+        );
+        day += Duration::days(1);
+    }
+    let done = rollups::done_until(db).await?.unwrap_or(days.start());
+    let rolled_end = done.min(days.end());
+    let mut add = |at: DateTime<Utc>, kind: &str, count: u64| {
+        if let Some(point) = points.get_mut(&at.date_naive()) {
+            match kind {
+                "page_view" => point.visits += count,
+                "click_out" => point.click_outs += count,
+                _ => {}
+            }
+        }
+    };
+    if days.start() < rolled_end {
+        let rows: Vec<(DateTime<Utc>, String, Option<i64>)> = event_rollups::Entity::find()
+            .select_only()
+            .column(event_rollups::Column::HourStart)
+            .column(event_rollups::Column::Kind)
+            .column_as(event_rollups::Column::Events.sum(), "events")
+            .filter(target.rollup_condition())
+            .filter(event_rollups::Column::Dimension.eq(TOTAL))
+            .filter(event_rollups::Column::Kind.is_in(["page_view", "click_out"]))
+            .filter(event_rollups::Column::HourStart.gte(days.start()))
+            .filter(event_rollups::Column::HourStart.lt(rolled_end))
+            .group_by(event_rollups::Column::HourStart)
+            .group_by(event_rollups::Column::Kind)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (hour, kind, sum) in rows {
+            add(hour, &kind, sum.unwrap_or(0).max(0) as u64);
+        }
+    }
+    let mut hour = done.max(days.start());
+    let tail_end = days.end().min(now + Duration::seconds(1));
+    while hour < tail_end {
+        let next = (rollups::floor_hour(hour) + Duration::hours(1)).min(tail_end);
+        for (artist_id, release_id, kind, _, count) in
+            rollups::count_events(db, hour, next, None).await?
+        {
+            if target.admits(artist_id, release_id) {
+                add(hour, &kind, count.max(0) as u64);
+            }
+        }
+        hour = next;
+    }
+    Ok(points.into_values().collect())
+}
+
+/// The top values of `dimension` by visits and click-outs.
+pub async fn breakdown(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    days: Days,
+    dimension: Dimension,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Breakdown, AppError> {
+    let counts = counts(db, target, days, Some(dimension), now).await?;
+    let mut rows: BTreeMap<String, BreakdownRow> = BTreeMap::new();
+    for ((kind, value), count) in counts {
+        let row = rows.entry(value.clone()).or_insert(BreakdownRow {
+            value,
+            visits: 0,
+            click_outs: 0,
+        });
+        match kind.as_str() {
+            "page_view" => row.visits += count,
+            "click_out" => row.click_outs += count,
+            _ => {}
+        }
+    }
+    let mut rows: Vec<BreakdownRow> = rows
+        .into_values()
+        .filter(|row| row.visits + row.click_outs > 0)
+        // Visits have no service; the service breakdown is about where clicks went.
+        .filter(|row| dimension != Dimension::Service || !row.value.is_empty())
+        .collect();
+    rows.sort_by(|a, b| {
+        (b.visits + b.click_outs)
+            .cmp(&(a.visits + a.click_outs))
+            .then_with(|| a.value.cmp(&b.value))
+    });
+    rows.truncate(limit);
+    Ok(Breakdown { dimension, rows })
+}
+
+/// Human visits in the 30 minutes before `now`.
+pub async fn live_visits(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    now: DateTime<Utc>,
+) -> Result<u64, AppError> {
+    Ok(events::Entity::find()
+        .filter(target.event_condition())
+        .filter(events::Column::Kind.eq("page_view"))
+        .filter(events::Column::IsBot.eq(false))
+        .filter(events::Column::OccurredAt.gte(now - Duration::minutes(30)))
+        .filter(events::Column::OccurredAt.lte(now))
+        .count(db)
+        .await?)
+}

@@ -1,0 +1,270 @@
+//! Analytics end to end: known visits and click-outs from people, bots and prefetches go through the real server,
+//! part of them into the hourly and daily rollups and part still raw, and every number the dashboard's server
+//! function reports is checked.
+mod common;
+
+use app::server::analytics::rollups;
+use app::server::demo::{DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD};
+use app::server::entities::prelude::*;
+use app::server::Clock as _;
+use chrono::{Duration, TimeZone, Utc};
+use common::api::Client;
+use common::TestServer;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{json, Value};
+
+const IPHONE: &str = common::PHONE_USER_AGENT;
+const ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36";
+const PREVIEW_BOT: &str =
+    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)";
+
+struct Fan<'a> {
+    server: &'a TestServer,
+    user_agent: &'static str,
+    ip: &'static str,
+}
+
+impl Fan<'_> {
+    async fn get(&self, path: &str, extra: &[(&str, &str)]) -> u16 {
+        let mut request = self
+            .server
+            .client
+            .get(self.server.url(path))
+            .header("user-agent", self.user_agent)
+            .header("x-forwarded-for", self.ip);
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap().status().as_u16()
+    }
+
+    async fn visit(&self, extra: &[(&str, &str)]) {
+        assert_eq!(self.get("/nova-lights/midnight-signal", extra).await, 200);
+    }
+
+    async fn click(&self, release_id: i64, service: &str) {
+        let path = format!("/go/{release_id}/{service}");
+        assert_eq!(self.get(&path, &[]).await, 302);
+    }
+}
+
+async fn wait_for_events(server: &TestServer, expected: u64) {
+    for _ in 0..200 {
+        if Events::find().count(&server.state.db).await.unwrap() >= expected {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("{expected} events were not written");
+}
+
+fn stat(report: &Value, key: &str) -> Value {
+    report["cards"][key].clone()
+}
+
+fn breakdown(report: &Value, dimension: &str) -> Vec<(String, u64, u64)> {
+    report["breakdowns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["dimension"] == dimension)
+        .unwrap()["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["value"].as_str().unwrap().to_owned(),
+                row["visits"].as_u64().unwrap(),
+                row["click_outs"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_dashboard_reports_exactly_what_people_did_and_keeps_bots_apart() {
+    let day_one = Utc.with_ymd_and_hms(2026, 11, 10, 10, 0, 0).unwrap();
+    let server = TestServer::start_with(day_one, |config| {
+        config.client_ip_header = Some("x-forwarded-for".into());
+    })
+    .await;
+    let admin = server.sign_in(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD).await;
+    let releases = server
+        .call(&admin, "list_releases", json!({ "filter": "all" }))
+        .await;
+    let single = releases
+        .ok()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["title"] == "Midnight Signal")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+
+    let ana = Fan {
+        server: &server,
+        user_agent: IPHONE,
+        ip: "198.51.100.1",
+    };
+    let ben = Fan {
+        server: &server,
+        user_agent: ANDROID,
+        ip: "198.51.100.2",
+    };
+    let preview = Fan {
+        server: &server,
+        user_agent: PREVIEW_BOT,
+        ip: "203.0.113.9",
+    };
+
+    // Day one: Ana comes twice from Instagram and plays it on Spotify; Ben comes once and clicks two services.
+    let from_instagram = [("referer", "https://l.instagram.com/")];
+    ana.visit(&from_instagram).await;
+    ana.visit(&from_instagram).await;
+    ana.click(single, "spotify").await;
+    ben.visit(&[]).await;
+    ben.click(single, "apple_music").await;
+    ben.click(single, "deezer").await;
+    // A link preview and a browser prefetch: seen, never counted as visits.
+    preview.visit(&[]).await;
+    ana.visit(&[("sec-purpose", "prefetch")]).await;
+    wait_for_events(&server, 8).await;
+
+    // Day two: Ana again (a new day, so a new visitor hash), via a tagged link.
+    server.clock.set(day_one + Duration::days(1));
+    assert_eq!(
+        ana.get(
+            "/nova-lights/midnight-signal?utm_source=newsletter&utm_campaign=launch",
+            &[]
+        )
+        .await,
+        200
+    );
+    ana.click(single, "spotify").await;
+    wait_for_events(&server, 10).await;
+
+    // Day one is rolled up (hours and its unique visitors); day two is still raw.
+    let run = rollups::run_once(&server.state.db, "test", server.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(run.days, 1);
+    assert_eq!(
+        run.hours, 23,
+        "10:00 on day one up to the hour before day two's 10:00"
+    );
+
+    let report = |release: Option<i64>| {
+        server.call(
+            &admin,
+            "load_stats",
+            json!({ "release_id": release, "from": "2026-11-10", "to": "2026-11-11" }),
+        )
+    };
+    let release_report = report(Some(single)).await;
+    let r = release_report.ok();
+    assert_eq!(stat(r, "visits"), 4);
+    assert_eq!(
+        stat(r, "unique_visitors"),
+        3,
+        "Ana and Ben on day one, Ana on day two"
+    );
+    assert_eq!(stat(r, "click_outs"), 4);
+    assert_eq!(stat(r, "click_through_rate"), 1.0);
+    assert_eq!(stat(r, "filtered"), 2, "the preview and the prefetch");
+    assert_eq!(stat(r, "shares"), 0);
+    assert_eq!(r["previous"]["visits"], 0);
+    assert_eq!(
+        r["series"],
+        json!([
+            { "day": "2026-11-10", "visits": 3, "click_outs": 3 },
+            { "day": "2026-11-11", "visits": 1, "click_outs": 1 },
+        ])
+    );
+    assert_eq!(
+        breakdown(r, "service"),
+        [
+            ("spotify".to_owned(), 0, 2),
+            ("apple_music".to_owned(), 0, 1),
+            ("deezer".to_owned(), 0, 1),
+        ]
+    );
+    assert!(breakdown(r, "referrer").contains(&("l.instagram.com".to_owned(), 2, 0)));
+    assert!(breakdown(r, "utm_source").contains(&("newsletter".to_owned(), 1, 0)));
+    assert!(breakdown(r, "utm_campaign").contains(&("launch".to_owned(), 1, 0)));
+    assert_eq!(breakdown(r, "device")[0].0, "mobile");
+    assert_eq!(breakdown(r, "device")[0].1, 4);
+    let browsers = breakdown(r, "browser");
+    assert!(browsers.contains(&("Safari".to_owned(), 3, 2)));
+    assert!(browsers.contains(&("Chrome".to_owned(), 1, 2)));
+
+    // Rolling up again changes nothing; rolling up day two gives the same numbers from the rollups alone.
+    server
+        .clock
+        .set(day_one + Duration::days(2) + Duration::hours(1));
+    rollups::run_once(&server.state.db, "test", server.clock.now())
+        .await
+        .unwrap();
+    let again = report(Some(single)).await;
+    for key in ["visits", "unique_visitors", "click_outs", "filtered"] {
+        assert_eq!(stat(again.ok(), key), stat(r, key), "{key}");
+    }
+    assert_eq!(again.ok()["series"], r["series"]);
+    assert!(EventRollups::find().count(&server.state.db).await.unwrap() > 0);
+
+    // The organization-wide view for the admin adds up the same (only this release had visitors).
+    let org = report(None).await;
+    assert_eq!(org.ok()["title"], "All releases");
+    assert_eq!(stat(org.ok(), "visits"), 4);
+
+    // Bad ranges are refused with a reason; a visitor gets nothing.
+    let backwards = server
+        .call(
+            &admin,
+            "load_stats",
+            json!({ "from": "2026-11-11", "to": "2026-11-10" }),
+        )
+        .await;
+    assert_eq!(backwards.status, 400);
+    let anonymous = server
+        .call(
+            &Client::default(),
+            "load_stats",
+            json!({ "from": "2026-11-10", "to": "2026-11-11" }),
+        )
+        .await;
+    assert_eq!(anonymous.status, 401);
+}
+
+#[tokio::test]
+async fn two_instances_never_roll_up_the_same_hours_at_once() {
+    let start = Utc.with_ymd_and_hms(2026, 11, 10, 10, 0, 0).unwrap();
+    let server = TestServer::start_at(start).await;
+    let fan = Fan {
+        server: &server,
+        user_agent: IPHONE,
+        ip: "198.51.100.1",
+    };
+    fan.visit(&[]).await;
+    wait_for_events(&server, 1).await;
+    let later = start + Duration::hours(3);
+    let first = rollups::run_once(&server.state.db, "instance-a", later)
+        .await
+        .unwrap();
+    assert_eq!((first.hours, first.skipped), (2, false));
+    // A holds the lease for a while: B skips instead of redoing A's hours.
+    let second = rollups::run_once(&server.state.db, "instance-b", later)
+        .await
+        .unwrap();
+    assert!(second.skipped);
+    // Once A's lease has lapsed (A died), B takes over.
+    let third = rollups::run_once(
+        &server.state.db,
+        "instance-b",
+        later + Duration::minutes(10),
+    )
+    .await
+    .unwrap();
+    assert!(!third.skipped);
+}
