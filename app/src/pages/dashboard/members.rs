@@ -331,19 +331,28 @@ fn InviteForm(
 #[component]
 fn CopyButton(text: String) -> impl IntoView {
     let copied = RwSignal::new(false);
+    // The clipboard API exists only in secure contexts (https or localhost); elsewhere the link stays selectable.
+    let available = RwSignal::new(true);
     let copy = move |_| {
         #[cfg(feature = "hydrate")]
         {
-            let clipboard = window().navigator().clipboard();
-            let _ = clipboard.write_text(&text);
-            copied.set(true);
+            if window().is_secure_context() {
+                let _ = window().navigator().clipboard().write_text(&text);
+                copied.set(true);
+            } else {
+                available.set(false);
+            }
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = &text;
     };
     view! {
         <button type="button" class="secondary" on:click=copy>
-            {move || if copied.get() { "Copied" } else { "Copy link" }}
+            {move || match (available.get(), copied.get()) {
+                (false, _) => "Select the link and copy it",
+                (true, true) => "Copied",
+                (true, false) => "Copy link",
+            }}
         </button>
     }
 }
