@@ -268,3 +268,127 @@ async fn two_instances_never_roll_up_the_same_hours_at_once() {
     .unwrap();
     assert!(!third.skipped);
 }
+
+#[tokio::test]
+async fn members_export_the_report_and_raw_events_as_csv() {
+    let day = Utc.with_ymd_and_hms(2026, 11, 10, 10, 0, 0).unwrap();
+    let server = TestServer::start_at(day).await;
+    let admin = server.sign_in(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD).await;
+    let fan = Fan {
+        server: &server,
+        user_agent: IPHONE,
+        ip: "198.51.100.1",
+    };
+    // A campaign name that a spreadsheet would run as a formula.
+    assert_eq!(
+        fan.get(
+            "/nova-lights/midnight-signal?utm_campaign=%3DHYPERLINK(%22x%22)",
+            &[]
+        )
+        .await,
+        200
+    );
+    Fan {
+        server: &server,
+        user_agent: PREVIEW_BOT,
+        ip: "203.0.113.9",
+    }
+    .visit(&[])
+    .await;
+    wait_for_events(&server, 2).await;
+
+    let get = |path: &str, cookie: Option<String>| {
+        let mut request = server.client.get(server.url(path));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send()
+    };
+    let range = "from=2026-11-10&to=2026-11-10";
+    let events = get(
+        &format!("/dashboard/export/events.csv?{range}"),
+        admin.cookie.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(events.status(), 200);
+    assert_eq!(events.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(events.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"dropday-events-2026-11-10-2026-11-10.csv\""));
+    let text = events.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and two events: {text}");
+    assert!(lines[0].starts_with("id,occurred_at,kind"));
+    assert!(text.contains("'=HYPERLINK"), "formulas are defused: {text}");
+    assert!(
+        lines.iter().filter(|l| l.ends_with(",true,1")).count() == 1,
+        "the bot row is flagged"
+    );
+    assert!(!text.contains("198.51.100.1"), "no address is exported");
+
+    let report = get(
+        &format!("/dashboard/export/report.csv?{range}"),
+        admin.cookie.clone(),
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(report.contains("total,visits,,,1\r\n"), "{report}");
+    assert!(report.contains("total,filtered,,,1\r\n"), "{report}");
+    assert!(report.contains("day,2026-11-10,1,0,\r\n"), "{report}");
+
+    // Visitors and other organizations get nothing.
+    assert_eq!(
+        get(&format!("/dashboard/export/events.csv?{range}"), None)
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let rival = app::server::models::accounts::create_organization_with_admin(
+        &server.state.db,
+        app::server::models::accounts::NewOrganizationAdmin {
+            organization_name: "Rival",
+            email: "boss@rival.example",
+            display_name: "Boss",
+            password: "rival boss passphrase",
+        },
+        day,
+    )
+    .await
+    .unwrap();
+    assert!(rival.1 > 0);
+    let boss = server
+        .sign_in("boss@rival.example", "rival boss passphrase")
+        .await;
+    let single = releases_of(&server, &admin).await;
+    let denied = get(
+        &format!("/dashboard/export/events.csv?release={single}&{range}"),
+        boss.cookie.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(denied.status(), 404);
+    let backwards = get(
+        "/dashboard/export/report.csv?from=2026-11-10&to=2026-11-01",
+        admin.cookie.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(backwards.status(), 400);
+}
+
+async fn releases_of(server: &TestServer, admin: &Client) -> i64 {
+    server
+        .call(admin, "list_releases", json!({ "filter": "all" }))
+        .await
+        .ok()
+        .as_array()
+        .unwrap()[0]["id"]
+        .as_i64()
+        .unwrap()
+}

@@ -13,67 +13,22 @@ pub async fn load_stats(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Result<StatsReport, AppError> {
-    use crate::server::analytics::stats::{self, Days, Target};
-    use crate::server::auth::{self, access};
-    use crate::server::entities::artists;
-    use crate::types::{Access, Dimension, Role};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    /// The longest range a report covers.
-    const MAX_DAYS: i64 = 366;
+    use crate::server::analytics::stats;
+    use crate::server::auth;
+    use crate::types::Dimension;
     let (ctx, caller) = auth::signed_in().await?;
     let membership = caller.member()?;
-    // Without a range: the last 28 days up to today (UTC), by the server's clock.
-    let to = to.unwrap_or_else(|| ctx.clock.now().date_naive());
-    let from = from.unwrap_or(to - Duration::days(27));
-    if to < from || (to - from).num_days() >= MAX_DAYS {
-        return Err(AppError::BadRequest(format!(
-            "choose a range of 1 to {MAX_DAYS} days, the start before the end"
-        )));
-    }
-    let (target, title) = match release_id {
-        Some(id) => {
-            let (release, artist, _) =
-                access::release_for(&ctx.db, membership, id, Access::View).await?;
-            (
-                Target::Release {
-                    artist_id: artist.id,
-                    release_id: release.id,
-                },
-                format!("{} · {}", artist.name, release.title),
-            )
-        }
-        None => {
-            let in_organization = artists::Entity::find()
-                .filter(artists::Column::OrganizationId.eq(membership.organization_id))
-                .all(&ctx.db)
-                .await?;
-            let scope = access::scope_of(&ctx.db, membership).await?;
-            let ids: Vec<i32> = in_organization
-                .iter()
-                .filter(|artist| scope.artist_access(artist.id).is_some())
-                .map(|artist| artist.id)
-                .collect();
-            if ids.is_empty() {
-                return Err(AppError::Forbidden);
-            }
-            let title = if membership.role == Role::Admin {
-                "All releases".to_owned()
-            } else {
-                "Your artists".to_owned()
-            };
-            (Target::Artists(ids), title)
-        }
-    };
+    let days = stats::days_for(from, to, ctx.clock.now().date_naive())?;
+    let (target, title) = stats::target_for(&ctx.db, membership, release_id).await?;
     let now = ctx.clock.now();
-    let days = Days { from, to };
     let mut breakdowns = Vec::with_capacity(Dimension::ALL.len());
     for dimension in Dimension::ALL {
         breakdowns.push(stats::breakdown(&ctx.db, &target, days, dimension, now, 10).await?);
     }
     Ok(StatsReport {
         title,
-        from,
-        to,
+        from: days.from,
+        to: days.to,
         cards: stats::cards(&ctx.db, &target, days, now).await?,
         previous: stats::cards(&ctx.db, &target, days.previous(), now).await?,
         series: stats::series(&ctx.db, &target, days, now).await?,
@@ -156,7 +111,24 @@ pub fn AnalyticsPage() -> impl IntoView {
                     report
                         .get()
                         .map(|result| match result {
-                            Ok(report) => view! { <Report report /> }.into_any(),
+                            Ok(report) => {
+                                let query = format!(
+                                    "?{}from={}&to={}",
+                                    release_id().map(|id| format!("release={id}&")).unwrap_or_default(),
+                                    report.from,
+                                    report.to,
+                                );
+                                view! {
+                                    <Report report />
+                                    <p class="exports">
+                                        "Download CSV: "
+                                        <a href=format!("/dashboard/export/report.csv{query}") download rel="external">"all tables"</a>
+                                        " · "
+                                        <a href=format!("/dashboard/export/events.csv{query}") download rel="external">"raw events"</a>
+                                    </p>
+                                }
+                                    .into_any()
+                            }
                             Err(error) => {
                                 view! { <p class="error" role="alert">{capitalized(&error.to_string())}</p> }.into_any()
                             }

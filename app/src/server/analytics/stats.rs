@@ -357,3 +357,89 @@ pub async fn live_visits(
         .count(db)
         .await?)
 }
+
+/// Whose numbers a member asked for: one release they may view, or (no release) every artist they may view, for
+/// admins the whole organization. Returns the target and the report's title.
+pub async fn target_for(
+    db: &impl ConnectionTrait,
+    membership: &crate::server::auth::Membership,
+    release_id: Option<i32>,
+) -> Result<(Target, String), AppError> {
+    use crate::server::auth::access;
+    use crate::server::entities::artists;
+    use crate::types::{Access, Role};
+    match release_id {
+        Some(id) => {
+            let (release, artist, _) =
+                access::release_for(db, membership, id, Access::View).await?;
+            Ok((
+                Target::Release {
+                    artist_id: artist.id,
+                    release_id: release.id,
+                },
+                format!("{} · {}", artist.name, release.title),
+            ))
+        }
+        None => {
+            let in_organization = artists::Entity::find()
+                .filter(artists::Column::OrganizationId.eq(membership.organization_id))
+                .all(db)
+                .await?;
+            let scope = access::scope_of(db, membership).await?;
+            let ids: Vec<i32> = in_organization
+                .iter()
+                .filter(|artist| scope.artist_access(artist.id).is_some())
+                .map(|artist| artist.id)
+                .collect();
+            if ids.is_empty() {
+                return Err(AppError::Forbidden);
+            }
+            let title = if membership.role == Role::Admin {
+                "All releases"
+            } else {
+                "Your artists"
+            };
+            Ok((Target::Artists(ids), title.to_owned()))
+        }
+    }
+}
+
+/// The longest range a report or export covers.
+pub const MAX_DAYS: i64 = 366;
+
+/// The range asked for, or the last 28 days up to `today`; refused when backwards or longer than `MAX_DAYS`.
+pub fn days_for(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<Days, AppError> {
+    let to = to.unwrap_or(today);
+    let from = from.unwrap_or(to - Duration::days(27));
+    if to < from || (to - from).num_days() >= MAX_DAYS {
+        return Err(AppError::BadRequest(format!(
+            "choose a range of 1 to {MAX_DAYS} days, the start before the end"
+        )));
+    }
+    Ok(Days { from, to })
+}
+
+/// Every event of `target` in `days` (bots included, flagged), oldest first, a page at a time: `after_id` is
+/// the last id of the previous page.
+pub async fn raw_events(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    days: Days,
+    after_id: i64,
+    page_size: u64,
+) -> Result<Vec<events::Model>, AppError> {
+    use sea_orm::QueryOrder;
+    Ok(events::Entity::find()
+        .filter(target.event_condition())
+        .filter(events::Column::OccurredAt.gte(days.start()))
+        .filter(events::Column::OccurredAt.lt(days.end()))
+        .filter(events::Column::Id.gt(after_id))
+        .order_by_asc(events::Column::Id)
+        .limit(page_size)
+        .all(db)
+        .await?)
+}

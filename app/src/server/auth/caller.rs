@@ -63,9 +63,15 @@ pub fn request_parts() -> Result<Parts, AppError> {
 
 /// The caller if signed in.
 pub async fn current(ctx: &ServerCtx) -> Result<Option<Caller>, AppError> {
-    let parts = request_parts()?;
-    let Some(token) = parts
-        .headers
+    from_headers(ctx, &request_parts()?.headers).await
+}
+
+/// The caller of a request with these headers (plain axum handlers, which have no Leptos context).
+pub async fn from_headers(
+    ctx: &ServerCtx,
+    headers: &http::HeaderMap,
+) -> Result<Option<Caller>, AppError> {
+    let Some(token) = headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
