@@ -392,3 +392,56 @@ async fn releases_of(server: &TestServer, admin: &Client) -> i64 {
         .as_i64()
         .unwrap()
 }
+
+#[tokio::test]
+async fn campaign_links_are_tagged_with_utm_values_and_come_with_a_qr_code() {
+    let server = TestServer::start().await;
+    let admin = server.sign_in(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD).await;
+    let release = releases_of(&server, &admin).await;
+    let link = server
+        .call(
+            &admin,
+            "build_campaign_link",
+            json!({ "release_id": release, "utm_source": " instagram ", "utm_medium": "story",
+                    "utm_campaign": "launch week & more", "utm_content": "" }),
+        )
+        .await;
+    let url = link.ok()["url"].as_str().unwrap().to_owned();
+    assert!(
+        url.starts_with(&format!("{}/nova-lights/", server.state.public_url)),
+        "{url}"
+    );
+    assert!(
+        url.ends_with("?utm_source=instagram&utm_medium=story&utm_campaign=launch+week+%26+more"),
+        "{url}"
+    );
+    let svg = link.ok()["qr_svg"].as_str().unwrap();
+    assert!(svg.contains("<svg") && svg.contains("</svg>"), "{svg}");
+
+    let missing = server
+        .call(
+            &admin,
+            "build_campaign_link",
+            json!({ "release_id": release, "utm_source": "  " }),
+        )
+        .await;
+    assert_eq!(missing.status, 400);
+    assert!(missing.body.to_string().contains("source"));
+
+    // A fan following the link is counted under the campaign.
+    let path = url.trim_start_matches(&*server.state.public_url).to_owned();
+    assert_eq!(server.get(&path).await.status(), 200);
+    // The event may still be in the write buffer for a moment.
+    let mut campaigns = Vec::new();
+    for _ in 0..40 {
+        let report = server
+            .call(&admin, "load_stats", json!({ "release_id": release }))
+            .await;
+        campaigns = breakdown(report.ok(), "utm_campaign");
+        if !campaigns.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(campaigns, [("launch week & more".to_owned(), 1, 0)]);
+}

@@ -335,6 +335,10 @@ fn rows() -> Vec<(&'static str, Row)> {
             row("load_stats", [401, 200, 200, 403, 200, 200]),
         ),
         (
+            "build_campaign_link single",
+            row("build_campaign_link", [401, 200, 200, 200, 200, 404]),
+        ),
+        (
             "update_profile",
             row("update_profile", [401, 200, 200, 200, 200, 200]),
         ),
@@ -395,6 +399,9 @@ async fn args(name: &str, server: &TestServer, world: &World) -> Value {
             "new_password": "a whole new passphrase" }),
         "load_stats single" => {
             json!({ "release_id": world.single, "from": "2026-11-01", "to": "2026-11-21" })
+        }
+        "build_campaign_link single" => {
+            json!({ "release_id": world.single, "utm_source": "instagram", "utm_campaign": "launch" })
         }
         "load_stats organization" => json!({ "from": "2026-11-01", "to": "2026-11-21" }),
         "switch_organization nightfall" => json!({ "organization_id": world.nightfall }),

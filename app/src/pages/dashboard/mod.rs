@@ -3,6 +3,7 @@
 mod account;
 mod activity;
 mod analytics;
+mod campaign_link;
 mod layout;
 mod members;
 mod release_editor;
@@ -11,6 +12,7 @@ mod releases;
 pub use account::{change_password, update_profile, AccountPage};
 pub use activity::{list_activity, ActivityLogPage};
 pub use analytics::{load_stats, AnalyticsPage, DefinitionsPage};
+pub use campaign_link::{build_campaign_link, CampaignLinkBuilder};
 pub use layout::{current_user, sign_out, switch_organization, use_me, DashboardLayout};
 pub use members::{
     change_member_role, grant_options, invite_member, list_invitations, list_members,

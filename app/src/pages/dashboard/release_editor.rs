@@ -116,5 +116,6 @@ fn ReleaseForm(release: ReleaseDetail, rename: ServerAction<RenameRelease>) -> i
             view! { <p class="muted" data-testid="view-only">"You can view this release but not change it."</p> }
                 .into_any()
         }}
+        <super::CampaignLinkBuilder release_id=release.id />
     }
 }
