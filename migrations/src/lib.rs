@@ -9,6 +9,7 @@ mod m20261121_000002_fan_pages;
 mod m20261122_000003_accounts;
 mod m20261122_000004_visitor_salts;
 mod m20261122_000005_event_rollups;
+mod m20261122_000006_api_tokens;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_accounts::Migration),
             Box::new(m20261122_000004_visitor_salts::Migration),
             Box::new(m20261122_000005_event_rollups::Migration),
+            Box::new(m20261122_000006_api_tokens::Migration),
         ]
     }
 }

@@ -156,6 +156,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
         .merge(routes::exports::router())
+        .merge(routes::api::router())
         .merge(routes::assets::router(
             std::path::Path::new(leptos_options.site_root.as_ref()),
             hashed_pkg,

@@ -382,13 +382,17 @@ async fn members_export_the_report_and_raw_events_as_csv() {
     assert_eq!(backwards.status(), 400);
 }
 
+/// The demo single's id.
 async fn releases_of(server: &TestServer, admin: &Client) -> i64 {
     server
         .call(admin, "list_releases", json!({ "filter": "all" }))
         .await
         .ok()
         .as_array()
-        .unwrap()[0]["id"]
+        .unwrap()
+        .iter()
+        .find(|release| release["title"] == "Midnight Signal")
+        .unwrap()["id"]
         .as_i64()
         .unwrap()
 }
@@ -444,4 +448,135 @@ async fn campaign_links_are_tagged_with_utm_values_and_come_with_a_qr_code() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(campaigns, [("launch week & more".to_owned(), 1, 0)]);
+}
+
+#[tokio::test]
+async fn personal_api_tokens_read_the_same_numbers_and_stop_working_when_revoked() {
+    let day = Utc.with_ymd_and_hms(2026, 11, 10, 10, 0, 0).unwrap();
+    let server = TestServer::start_at(day).await;
+    let admin = server.sign_in(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD).await;
+    let release = releases_of(&server, &admin).await;
+    let fan = Fan {
+        server: &server,
+        user_agent: IPHONE,
+        ip: "198.51.100.1",
+    };
+    for _ in 0..3 {
+        fan.visit(&[]).await;
+    }
+    wait_for_events(&server, 3).await;
+
+    let created = server
+        .call(
+            &admin,
+            "create_api_token",
+            json!({ "name": "weekly report" }),
+        )
+        .await;
+    let secret = created.ok()["secret"].as_str().unwrap().to_owned();
+    let token_id = created.ok()["token"]["id"].clone();
+    assert!(secret.starts_with("ddt_"));
+    let listed = server.call(&admin, "list_api_tokens", json!({})).await;
+    assert_eq!(listed.ok()[0]["name"], "weekly report");
+    assert!(
+        !listed.ok().to_string().contains(&secret),
+        "the secret is shown once"
+    );
+
+    let api = |path: String, token: Option<String>| {
+        let mut request = server.client.get(server.url(&path));
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request.send()
+    };
+    let range = "from=2026-11-10&to=2026-11-10";
+    let stats = api(
+        format!("/api/v1/stats?release={release}&{range}"),
+        Some(secret.clone()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(stats.status(), 200);
+    let stats: Value = stats.json().await.unwrap();
+    assert_eq!(stats["cards"]["visits"], 3);
+
+    let first = api(
+        format!("/api/v1/events?release={release}&{range}&limit=2"),
+        Some(secret.clone()),
+    )
+    .await
+    .unwrap()
+    .json::<Value>()
+    .await
+    .unwrap();
+    assert_eq!(first["events"].as_array().unwrap().len(), 2);
+    let after = first["next_after"].as_i64().unwrap();
+    let second = api(
+        format!("/api/v1/events?release={release}&{range}&limit=2&after={after}"),
+        Some(secret.clone()),
+    )
+    .await
+    .unwrap()
+    .json::<Value>()
+    .await
+    .unwrap();
+    assert_eq!(second["events"].as_array().unwrap().len(), 1);
+    assert_eq!(second["next_after"], Value::Null);
+    assert!(!second.to_string().contains("198.51.100.1"));
+
+    // Without a token, with a wrong one, or after revoking: 401 with a Bearer challenge.
+    let none = api(format!("/api/v1/stats?{range}"), None).await.unwrap();
+    assert_eq!(none.status(), 401);
+    assert_eq!(
+        none.headers()["www-authenticate"],
+        "Bearer realm=\"dropday\""
+    );
+    let wrong = api(
+        format!("/api/v1/stats?{range}"),
+        Some("ddt_not-a-token".into()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(wrong.status(), 401);
+    server
+        .call(&admin, "revoke_api_token", json!({ "token_id": token_id }))
+        .await
+        .ok();
+    let revoked = api(format!("/api/v1/stats?{range}"), Some(secret))
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 401);
+
+    // Another organization's token cannot read this release.
+    let rival = app::server::models::accounts::create_organization_with_admin(
+        &server.state.db,
+        app::server::models::accounts::NewOrganizationAdmin {
+            organization_name: "Rival",
+            email: "boss@rival.example",
+            display_name: "Boss",
+            password: "rival boss passphrase",
+        },
+        day,
+    )
+    .await
+    .unwrap();
+    assert!(rival.1 > 0);
+    let boss = server
+        .sign_in("boss@rival.example", "rival boss passphrase")
+        .await;
+    let boss_token = server
+        .call(&boss, "create_api_token", json!({ "name": "snoop" }))
+        .await
+        .ok()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let snoop = api(
+        format!("/api/v1/events?release={release}&{range}"),
+        Some(boss_token),
+    )
+    .await
+    .unwrap();
+    assert_eq!(snoop.status(), 404);
 }

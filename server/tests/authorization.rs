@@ -335,6 +335,18 @@ fn rows() -> Vec<(&'static str, Row)> {
             row("load_stats", [401, 200, 200, 403, 200, 200]),
         ),
         (
+            "list_api_tokens",
+            row("list_api_tokens", [401, 200, 200, 200, 200, 200]),
+        ),
+        (
+            "create_api_token",
+            row("create_api_token", [401, 200, 200, 200, 200, 200]),
+        ),
+        (
+            "revoke_api_token of the admin",
+            row("revoke_api_token", [401, 200, 404, 404, 404, 404]),
+        ),
+        (
             "build_campaign_link single",
             row("build_campaign_link", [401, 200, 200, 200, 200, 404]),
         ),
@@ -399,6 +411,19 @@ async fn args(name: &str, server: &TestServer, world: &World) -> Value {
             "new_password": "a whole new passphrase" }),
         "load_stats single" => {
             json!({ "release_id": world.single, "from": "2026-11-01", "to": "2026-11-21" })
+        }
+        "list_api_tokens" => json!({}),
+        "create_api_token" => json!({ "name": format!("token {n}") }),
+        "revoke_api_token of the admin" => {
+            let admin = sign_in_as(server, Actor::Admin).await;
+            let created = server
+                .call(
+                    &admin,
+                    "create_api_token",
+                    json!({ "name": format!("admin token {n}") }),
+                )
+                .await;
+            json!({ "token_id": created.ok()["token"]["id"] })
         }
         "build_campaign_link single" => {
             json!({ "release_id": world.single, "utm_source": "instagram", "utm_campaign": "launch" })

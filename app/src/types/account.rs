@@ -254,3 +254,20 @@ pub struct ReleaseDetail {
     /// What the caller may do with it: the editor hides controls the server would refuse.
     pub access: Access,
 }
+
+/// A personal API token as its owner sees it (the secret is shown only when created).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenView {
+    pub id: i32,
+    pub name: String,
+    /// The first characters, e.g. `ddt_k3J9x`.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenCreated {
+    pub token: ApiTokenView,
+    pub secret: String,
+}

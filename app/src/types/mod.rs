@@ -8,9 +8,9 @@ mod service;
 mod slug;
 
 pub use account::{
-    Access, ActivityEntry, ActivityPage, GrantInput, GrantOption, GrantTarget, GrantView,
-    InvitationCreated, InvitationPreview, InvitationStatus, InvitationView, Me, MemberView,
-    OrganizationSummary, ReleaseDetail, Role,
+    Access, ActivityEntry, ActivityPage, ApiTokenCreated, ApiTokenView, GrantInput, GrantOption,
+    GrantTarget, GrantView, InvitationCreated, InvitationPreview, InvitationStatus, InvitationView,
+    Me, MemberView, OrganizationSummary, ReleaseDetail, Role,
 };
 pub use analytics::{Breakdown, BreakdownRow, Dimension, SeriesPoint, StatCards, StatsReport};
 pub use country::CountryCode;

@@ -1,4 +1,5 @@
 //! HTTP routes outside Leptos: a `router()` each.
+pub mod api;
 pub mod assets;
 pub mod exports;
 pub mod fan;

@@ -1,7 +1,7 @@
 //! My account: name, password (changing it signs out every other device).
 use super::layout::use_me;
 use crate::pages::auth::FormError;
-use crate::types::AppError;
+use crate::types::{ApiTokenCreated, ApiTokenView, AppError};
 use leptos::prelude::*;
 
 #[server(endpoint = "update_profile")]
@@ -29,6 +29,99 @@ pub async fn change_password(
         ctx.clock.now(),
     )
     .await
+}
+
+#[server(endpoint = "list_api_tokens")]
+pub async fn list_api_tokens() -> Result<Vec<ApiTokenView>, AppError> {
+    use crate::server::{auth, models::api_tokens};
+    let (ctx, caller) = auth::signed_in().await?;
+    api_tokens::list(&ctx.db, &caller).await
+}
+
+/// A personal token for the analytics JSON API in the current organization; the secret is returned only now.
+#[server(endpoint = "create_api_token")]
+pub async fn create_api_token(name: String) -> Result<ApiTokenCreated, AppError> {
+    use crate::server::{auth, models::api_tokens};
+    let (ctx, caller) = auth::signed_in().await?;
+    let (token, secret) = api_tokens::create(&ctx.db, &caller, &name, ctx.clock.now()).await?;
+    Ok(ApiTokenCreated { token, secret })
+}
+
+#[server(endpoint = "revoke_api_token")]
+pub async fn revoke_api_token(token_id: i32) -> Result<(), AppError> {
+    use crate::server::{auth, models::api_tokens};
+    let (ctx, caller) = auth::signed_in().await?;
+    api_tokens::revoke(&ctx.db, &caller, token_id, ctx.clock.now()).await
+}
+
+/// Personal API tokens: create (the secret is shown once), list, revoke.
+#[component]
+fn ApiTokens() -> impl IntoView {
+    let create = ServerAction::<CreateApiToken>::new();
+    let revoke = Action::new(|id: &i32| revoke_api_token(*id));
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_api_tokens(),
+    );
+    view! {
+        <section class="card stack" data-testid="api-tokens">
+            <h2>"API tokens"</h2>
+            <p class="muted">
+                "For scripts and reports: " <code>"GET /api/v1/stats"</code> " and " <code>"GET /api/v1/events"</code>
+                " with " <code>"Authorization: Bearer <token>"</code> ". A token has your rights in this organization."
+            </p>
+            <ActionForm action=create attr:class="row">
+                <label class="grow">"Name" <input type="text" name="name" required maxlength="100" placeholder="weekly report" /></label>
+                <button type="submit" class="primary">"Create token"</button>
+            </ActionForm>
+            <FormError value=create.value() />
+            {move || {
+                create
+                    .value()
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|created| {
+                        view! {
+                            <div class="invite-link" role="status">
+                                <p>"Copy it now: it will not be shown again."</p>
+                                <input type="text" readonly value=created.secret data-testid="api-token-secret" />
+                            </div>
+                        }
+                    })
+            }}
+            <FormError value=revoke.value() />
+            <Transition>
+                {move || {
+                    tokens
+                        .get()
+                        .and_then(Result::ok)
+                        .map(|list| {
+                            list.into_iter()
+                                .map(|token| {
+                                    let id = token.id;
+                                    let name = token.name.clone();
+                                    let used = token
+                                        .last_used_at
+                                        .map(|at| format!("last used {}", at.format("%Y-%m-%d %H:%M UTC")))
+                                        .unwrap_or_else(|| "never used".into());
+                                    view! {
+                                        <div class="grant-row" data-token=name>
+                                            <span>
+                                                <strong>{token.name}</strong> " " <code>{token.prefix} "…"</code>
+                                                <span class="muted">" · " {used}</span>
+                                            </span>
+                                            <button type="button" class="danger" on:click=move |_| { revoke.dispatch(id); }>
+                                                "Revoke"
+                                            </button>
+                                        </div>
+                                    }
+                                })
+                                .collect_view()
+                        })
+                }}
+            </Transition>
+        </section>
+    }
 }
 
 #[component]
@@ -86,6 +179,7 @@ pub fn AccountPage() -> impl IntoView {
                 }}
                 <button type="submit" class="primary">"Change password"</button>
             </ActionForm>
+            <ApiTokens />
         </main>
     }
 }

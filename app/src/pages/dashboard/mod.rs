@@ -9,7 +9,10 @@ mod members;
 mod release_editor;
 mod releases;
 
-pub use account::{change_password, update_profile, AccountPage};
+pub use account::{
+    change_password, create_api_token, list_api_tokens, revoke_api_token, update_profile,
+    AccountPage,
+};
 pub use activity::{list_activity, ActivityLogPage};
 pub use analytics::{load_stats, AnalyticsPage, DefinitionsPage};
 pub use campaign_link::{build_campaign_link, CampaignLinkBuilder};

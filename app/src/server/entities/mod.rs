@@ -1,6 +1,7 @@
 //! SeaORM entities, one file per table, in the shape `sea-orm-cli generate entity` writes them. Keep domain logic
 //! out of here: it lives in `server::models`.
 pub mod activity_log;
+pub mod api_tokens;
 pub mod artist_slug_redirects;
 pub mod artists;
 pub mod custom_links;
@@ -23,6 +24,7 @@ pub mod visitor_salts;
 
 pub mod prelude {
     pub use super::activity_log::Entity as ActivityLog;
+    pub use super::api_tokens::Entity as ApiTokens;
     pub use super::artist_slug_redirects::Entity as ArtistSlugRedirects;
     pub use super::artists::Entity as Artists;
     pub use super::custom_links::Entity as CustomLinks;

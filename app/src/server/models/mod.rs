@@ -1,6 +1,7 @@
 //! Domain queries and commands over the entities: free functions taking a connection, testable without HTTP.
 pub mod accounts;
 pub mod activity;
+pub mod api_tokens;
 pub mod artists;
 pub mod members;
 pub mod organizations;
