@@ -90,6 +90,12 @@ impl Days {
     }
 }
 
+/// SUM as BIGINT: PostgreSQL sums bigints into NUMERIC, which does not decode as an i64.
+fn sum_bigint(column: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    Expr::col(column).sum().cast_as("BIGINT")
+}
+
 /// Counts per (kind, value) over `days` for `dimension` (`None`: totals).
 async fn counts(
     db: &impl ConnectionTrait,
@@ -106,7 +112,7 @@ async fn counts(
             .select_only()
             .column(event_rollups::Column::Kind)
             .column(event_rollups::Column::Value)
-            .column_as(event_rollups::Column::Events.sum(), "events")
+            .column_as(sum_bigint(event_rollups::Column::Events), "events")
             .filter(target.rollup_condition())
             .filter(event_rollups::Column::Dimension.eq(dimension.map_or(TOTAL, Dimension::as_str)))
             .filter(event_rollups::Column::HourStart.gte(days.start()))
@@ -173,7 +179,7 @@ async fn visitors(
         let rows: Vec<(String, Option<i64>)> = visitor_rollups::Entity::find()
             .select_only()
             .column(visitor_rollups::Column::Value)
-            .column_as(visitor_rollups::Column::Visitors.sum(), "visitors")
+            .column_as(sum_bigint(visitor_rollups::Column::Visitors), "visitors")
             .filter(target.visitor_condition())
             .filter(
                 visitor_rollups::Column::Dimension.eq(dimension.map_or(TOTAL, Dimension::as_str)),
@@ -273,7 +279,7 @@ pub async fn series(
             .select_only()
             .column(event_rollups::Column::HourStart)
             .column(event_rollups::Column::Kind)
-            .column_as(event_rollups::Column::Events.sum(), "events")
+            .column_as(sum_bigint(event_rollups::Column::Events), "events")
             .filter(target.rollup_condition())
             .filter(event_rollups::Column::Dimension.eq(TOTAL))
             .filter(event_rollups::Column::Kind.is_in(["page_view", "click_out"]))
