@@ -1,5 +1,7 @@
 //! The dashboard's WASM entry point: hydrate the server-rendered app. Nothing else belongs here.
 #![forbid(unsafe_code)]
+// Leptos views are deeply nested types; the release build's layout queries for the dashboard go past the default.
+#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

@@ -80,6 +80,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
             </Suspense>
         </AuthCard>
     }
+    .into_any()
 }
 
 #[component]
@@ -135,4 +136,5 @@ fn AcceptForm(token: String, preview: InvitationPreview) -> impl IntoView {
             </button>
         </ActionForm>
     }
+    .into_any()
 }

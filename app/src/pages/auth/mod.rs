@@ -49,6 +49,7 @@ pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
             </section>
         </main>
     }
+    .into_any()
 }
 
 /// An action's error, announced to screen readers.

@@ -67,4 +67,5 @@ pub fn SignInPage() -> impl IntoView {
             </Suspense>
         </AuthCard>
     }
+    .into_any()
 }

@@ -74,4 +74,5 @@ pub fn SignUpPage() -> impl IntoView {
             <p class="muted">"Have an account? " <a href="/sign-in">"Sign in"</a></p>
         </AuthCard>
     }
+    .into_any()
 }

@@ -122,6 +122,7 @@ fn ApiTokens() -> impl IntoView {
             </Transition>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -182,4 +183,5 @@ pub fn AccountPage() -> impl IntoView {
             <ApiTokens />
         </main>
     }
+    .into_any()
 }

@@ -55,6 +55,7 @@ pub fn ActivityLogPage() -> impl IntoView {
             </Transition>
         </main>
     }
+    .into_any()
 }
 
 #[component]

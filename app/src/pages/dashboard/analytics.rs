@@ -137,6 +137,7 @@ pub fn AnalyticsPage() -> impl IntoView {
             </Transition>
         </main>
     }
+    .into_any()
 }
 
 #[component]
@@ -156,6 +157,7 @@ fn Report(report: StatsReport) -> impl IntoView {
         <SeriesChart series=report.series />
         <div class="breakdowns">{breakdowns}</div>
     }
+    .into_any()
 }
 
 /// "+12%" against the previous period, or nothing when there is nothing to compare with.
@@ -194,6 +196,7 @@ fn Cards(cards: StatCards, previous: StatCards) -> impl IntoView {
             {card("Filtered (bots, previews)", "filtered", cards.filtered.to_string(), n(cards.filtered), n(previous.filtered))}
         </div>
     }
+    .into_any()
 }
 
 /// Visits and click-outs per day as SVG bars, with the peak and the totals written out (no hovering needed).
@@ -252,6 +255,7 @@ fn SeriesChart(series: Vec<SeriesPoint>) -> impl IntoView {
             </figcaption>
         </figure>
     }
+    .into_any()
 }
 
 #[component]
@@ -295,6 +299,7 @@ fn BreakdownTable(breakdown: Breakdown) -> impl IntoView {
             </table>
         </section>
     }
+    .into_any()
 }
 
 /// What each number means, in the words artists use.
@@ -324,4 +329,5 @@ pub fn DefinitionsPage() -> impl IntoView {
             <dl class="definitions">{items}</dl>
         </main>
     }
+    .into_any()
 }

@@ -103,4 +103,5 @@ pub fn CampaignLinkBuilder(release_id: i32) -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }

@@ -67,6 +67,7 @@ pub fn DashboardLayout() -> impl IntoView {
             }}
         </Suspense>
     }
+    .into_any()
 }
 
 #[component]
@@ -160,6 +161,7 @@ fn TopBar(me: Me) -> impl IntoView {
             </ActionForm>
         </header>
     }
+    .into_any()
 }
 
 /// The signed-in user, inside `DashboardLayout`.

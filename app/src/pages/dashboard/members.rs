@@ -158,6 +158,7 @@ pub fn MembersPage() -> impl IntoView {
             </Transition>
         </main>
     }
+    .into_any()
 }
 
 type GrantChoices = RwSignal<BTreeMap<GrantTarget, Access>>;
@@ -326,6 +327,7 @@ fn InviteForm(
             }}
         </form>
     }
+    .into_any()
 }
 
 #[component]
@@ -355,6 +357,7 @@ fn CopyButton(text: String) -> impl IntoView {
             }}
         </button>
     }
+    .into_any()
 }
 
 #[component]
@@ -367,7 +370,8 @@ fn MemberTable(
 ) -> impl IntoView {
     let rows = members
         .into_iter()
-        .map(|member| view! { <MemberRow member is_admin options change remove /> })
+        // Erased per row: keeps the view type shallow enough for release builds.
+        .map(|member| view! { <MemberRow member is_admin options change remove /> }.into_any())
         .collect_view();
     view! {
         <table class="releases members" data-testid="members">
@@ -382,6 +386,7 @@ fn MemberTable(
             <tbody>{rows}</tbody>
         </table>
     }
+    .into_any()
 }
 
 #[component]
@@ -509,6 +514,7 @@ fn MemberRow(
                 })
         }}
     }
+    .into_any()
 }
 
 /// `window.confirm`, answered "yes" on the server (where nothing is clicked).

@@ -45,6 +45,7 @@ pub fn DashboardHome() -> impl IntoView {
             <ReleaseList />
         </main>
     }
+    .into_any()
 }
 
 #[component]
@@ -62,4 +63,5 @@ pub fn NotFound() -> impl IntoView {
             </p>
         </main>
     }
+    .into_any()
 }

@@ -82,6 +82,7 @@ pub fn ReleaseEditor() -> impl IntoView {
             </Transition>
         </main>
     }
+    .into_any()
 }
 
 #[component]
@@ -118,4 +119,5 @@ fn ReleaseForm(release: ReleaseDetail, rename: ServerAction<RenameRelease>) -> i
         }}
         <super::CampaignLinkBuilder release_id=release.id />
     }
+    .into_any()
 }

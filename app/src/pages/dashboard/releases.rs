@@ -71,6 +71,7 @@ pub fn ReleaseList() -> impl IntoView {
             }}
         </Transition>
     }
+    .into_any()
 }
 
 #[component]
