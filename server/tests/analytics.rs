@@ -349,22 +349,7 @@ async fn members_export_the_report_and_raw_events_as_csv() {
             .status(),
         401
     );
-    let rival = app::server::models::accounts::create_organization_with_admin(
-        &server.state.db,
-        app::server::models::accounts::NewOrganizationAdmin {
-            organization_name: "Rival",
-            email: "boss@rival.example",
-            display_name: "Boss",
-            password: "rival boss passphrase",
-        },
-        day,
-    )
-    .await
-    .unwrap();
-    assert!(rival.1 > 0);
-    let boss = server
-        .sign_in("boss@rival.example", "rival boss passphrase")
-        .await;
+    let boss = rival_admin(&server).await;
     let single = releases_of(&server, &admin).await;
     let denied = get(
         &format!("/dashboard/export/events.csv?release={single}&{range}"),
@@ -549,22 +534,7 @@ async fn personal_api_tokens_read_the_same_numbers_and_stop_working_when_revoked
     assert_eq!(revoked.status(), 401);
 
     // Another organization's token cannot read this release.
-    let rival = app::server::models::accounts::create_organization_with_admin(
-        &server.state.db,
-        app::server::models::accounts::NewOrganizationAdmin {
-            organization_name: "Rival",
-            email: "boss@rival.example",
-            display_name: "Boss",
-            password: "rival boss passphrase",
-        },
-        day,
-    )
-    .await
-    .unwrap();
-    assert!(rival.1 > 0);
-    let boss = server
-        .sign_in("boss@rival.example", "rival boss passphrase")
-        .await;
+    let boss = rival_admin(&server).await;
     let boss_token = server
         .call(&boss, "create_api_token", json!({ "name": "snoop" }))
         .await
@@ -579,4 +549,23 @@ async fn personal_api_tokens_read_the_same_numbers_and_stop_working_when_revoked
     .await
     .unwrap();
     assert_eq!(snoop.status(), 404);
+}
+
+/// The signed-in admin of a second organization, "Rival", with nothing of its own.
+async fn rival_admin(server: &TestServer) -> Client {
+    app::server::models::accounts::create_organization_with_admin(
+        &server.state.db,
+        app::server::models::accounts::NewOrganizationAdmin {
+            organization_name: "Rival",
+            email: "boss@rival.example",
+            display_name: "Boss",
+            password: "rival boss passphrase",
+        },
+        server.clock.now(),
+    )
+    .await
+    .expect("the rival organization");
+    server
+        .sign_in("boss@rival.example", "rival boss passphrase")
+        .await
 }

@@ -3,7 +3,7 @@
 use crate::state::AppState;
 use app::server::analytics::stats;
 use app::server::models::api_tokens;
-use app::types::{AppError, Dimension};
+use app::types::AppError;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -82,21 +82,9 @@ async fn stats_report(
     let now = state.clock.now();
     let days = stats::days_for(query.from, query.to, now.date_naive())?;
     let (target, title) = stats::target_for(&state.db, &membership, query.release).await?;
-    let mut breakdowns = Vec::new();
-    for dimension in Dimension::ALL {
-        breakdowns.push(stats::breakdown(&state.db, &target, days, dimension, now, 100).await?);
-    }
-    Ok(Json(app::types::StatsReport {
-        title,
-        from: days.from,
-        to: days.to,
-        cards: stats::cards(&state.db, &target, days, now).await?,
-        previous: stats::cards(&state.db, &target, days.previous(), now).await?,
-        series: stats::series(&state.db, &target, days, now).await?,
-        breakdowns,
-        live_visits: stats::live_visits(&state.db, &target, now).await?,
-        generated_at: now,
-    }))
+    Ok(Json(
+        stats::report(&state.db, &target, title, days, now, 100).await?,
+    ))
 }
 
 #[derive(Debug, Serialize)]

@@ -3,7 +3,7 @@
 use crate::state::AppState;
 use app::server::analytics::stats::{self, Days, Target};
 use app::server::auth::caller;
-use app::types::{AppError, Dimension};
+use app::types::AppError;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -202,8 +202,9 @@ async fn report_csv(
     days: Days,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<String, AppError> {
+    let report = stats::report(db, target, String::new(), days, now, usize::MAX).await?;
+    let cards = report.cards;
     let mut out = csv_line(&["section", "key", "visits", "click_outs", "value"]);
-    let cards = stats::cards(db, target, days, now).await?;
     for (key, value) in [
         ("visits", cards.visits.to_string()),
         ("unique_visitors", cards.unique_visitors.to_string()),
@@ -222,7 +223,7 @@ async fn report_csv(
     ] {
         out.push_str(&csv_line(&["total", key, "", "", &value]));
     }
-    for point in stats::series(db, target, days, now).await? {
+    for point in report.series {
         out.push_str(&csv_line(&[
             "day".to_owned(),
             point.day.to_string(),
@@ -231,11 +232,10 @@ async fn report_csv(
             String::new(),
         ]));
     }
-    for dimension in Dimension::ALL {
-        let breakdown = stats::breakdown(db, target, days, dimension, now, usize::MAX).await?;
+    for breakdown in report.breakdowns {
         for row in breakdown.rows {
             out.push_str(&csv_line(&[
-                dimension.as_str().to_owned(),
+                breakdown.dimension.as_str().to_owned(),
                 row.value,
                 row.visits.to_string(),
                 row.click_outs.to_string(),

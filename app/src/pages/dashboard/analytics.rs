@@ -15,27 +15,11 @@ pub async fn load_stats(
 ) -> Result<StatsReport, AppError> {
     use crate::server::analytics::stats;
     use crate::server::auth;
-    use crate::types::Dimension;
     let (ctx, caller) = auth::signed_in().await?;
     let membership = caller.member()?;
     let days = stats::days_for(from, to, ctx.clock.now().date_naive())?;
     let (target, title) = stats::target_for(&ctx.db, membership, release_id).await?;
-    let now = ctx.clock.now();
-    let mut breakdowns = Vec::with_capacity(Dimension::ALL.len());
-    for dimension in Dimension::ALL {
-        breakdowns.push(stats::breakdown(&ctx.db, &target, days, dimension, now, 10).await?);
-    }
-    Ok(StatsReport {
-        title,
-        from: days.from,
-        to: days.to,
-        cards: stats::cards(&ctx.db, &target, days, now).await?,
-        previous: stats::cards(&ctx.db, &target, days.previous(), now).await?,
-        series: stats::series(&ctx.db, &target, days, now).await?,
-        breakdowns,
-        live_visits: stats::live_visits(&ctx.db, &target, now).await?,
-        generated_at: now,
-    })
+    stats::report(&ctx.db, &target, title, days, ctx.clock.now(), 10).await
 }
 
 #[component]

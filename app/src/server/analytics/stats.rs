@@ -449,3 +449,31 @@ pub async fn raw_events(
         .all(db)
         .await?)
 }
+
+/// The whole report of `target` over `days`: cards against the previous period, the daily series, the top
+/// `breakdown_limit` values of every dimension and the last 30 minutes. The dashboard, the JSON API and the CSV
+/// export all read this.
+pub async fn report(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    title: String,
+    days: Days,
+    now: DateTime<Utc>,
+    breakdown_limit: usize,
+) -> Result<crate::types::StatsReport, AppError> {
+    let mut breakdowns = Vec::with_capacity(Dimension::ALL.len());
+    for dimension in Dimension::ALL {
+        breakdowns.push(breakdown(db, target, days, dimension, now, breakdown_limit).await?);
+    }
+    Ok(crate::types::StatsReport {
+        title,
+        from: days.from,
+        to: days.to,
+        cards: cards(db, target, days, now).await?,
+        previous: cards(db, target, days.previous(), now).await?,
+        series: series(db, target, days, now).await?,
+        breakdowns,
+        live_visits: live_visits(db, target, now).await?,
+        generated_at: now,
+    })
+}

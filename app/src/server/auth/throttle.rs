@@ -148,6 +148,34 @@ pub async fn record_failure(
     Ok(wait)
 }
 
+/// Checks a password under the throttle: 429 while any key is locked; a wrong password is counted and answered
+/// with `wrong`, or with 429 when this failure locked a key. The one place every password check goes through.
+pub async fn check_password(
+    db: &impl ConnectionTrait,
+    keys: &AttemptKeys,
+    now: DateTime<Utc>,
+    password: &str,
+    stored: Option<&str>,
+    wrong: AppError,
+) -> Result<(), AppError> {
+    if let Some(retry_after_secs) = locked_for(db, keys, now).await? {
+        return Err(AppError::TooManyRequests { retry_after_secs });
+    }
+    let valid = password.chars().count() <= super::password::MAX_PASSWORD_CHARS
+        && super::password::verify_password_blocking(
+            password.to_owned(),
+            stored.map(str::to_owned),
+        )
+        .await;
+    if valid {
+        return Ok(());
+    }
+    match record_failure(db, keys, now).await? {
+        Some(retry_after_secs) => Err(AppError::TooManyRequests { retry_after_secs }),
+        None => Err(wrong),
+    }
+}
+
 /// A successful sign-in clears the account's count (the address keeps its own).
 pub async fn record_success(db: &impl ConnectionTrait, keys: &AttemptKeys) -> Result<(), AppError> {
     sign_in_throttle::Entity::delete_by_id(keys.account.clone())

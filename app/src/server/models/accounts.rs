@@ -203,38 +203,27 @@ pub async fn sign_in(
     // An address that is not an email still counts against the throttle, under its own key.
     let email_key = email.trim().to_lowercase();
     let keys = throttle::AttemptKeys::new(context.secret_key, &email_key, context.client_ip);
-    if let Some(retry_after_secs) = throttle::locked_for(db, &keys, now).await? {
-        return Err(AppError::TooManyRequests { retry_after_secs });
-    }
     let user = match normalize_email(email) {
         Ok(email) => find_by_email(db, &email).await?,
         Err(_) => None,
     };
     let stored = user.as_ref().and_then(|user| user.password_hash.as_deref());
-    let valid = password_text.chars().count() <= password::MAX_PASSWORD_CHARS
-        && password::verify_password_blocking(password_text.to_owned(), stored.map(str::to_owned))
-            .await;
-    match (valid, user) {
-        (true, Some(user)) => {
-            throttle::record_success(db, &keys).await?;
-            let organization = caller::first_membership(db, user.id)
-                .await?
-                .map(|membership| membership.organization_id);
-            let token = session::create(
-                db,
-                user.id,
-                organization,
-                context.user_agent.as_deref(),
-                now,
-            )
-            .await?;
-            Ok((user, token))
-        }
-        _ => match throttle::record_failure(db, &keys, now).await? {
-            Some(retry_after_secs) => Err(AppError::TooManyRequests { retry_after_secs }),
-            None => Err(wrong_credentials()),
-        },
-    }
+    throttle::check_password(db, &keys, now, password_text, stored, wrong_credentials()).await?;
+    // A password only verifies against a stored hash, so there is a user here.
+    let user = user.ok_or_else(wrong_credentials)?;
+    throttle::record_success(db, &keys).await?;
+    let organization = caller::first_membership(db, user.id)
+        .await?
+        .map(|membership| membership.organization_id);
+    let token = session::create(
+        db,
+        user.id,
+        organization,
+        context.user_agent.as_deref(),
+        now,
+    )
+    .await?;
+    Ok((user, token))
 }
 
 /// Changes the caller's password after checking the current one; every other session of theirs ends.
@@ -248,19 +237,15 @@ pub async fn change_password(
 ) -> Result<u64, AppError> {
     let keys =
         throttle::AttemptKeys::new(context.secret_key, &caller.user.email, context.client_ip);
-    if let Some(retry_after_secs) = throttle::locked_for(db, &keys, now).await? {
-        return Err(AppError::TooManyRequests { retry_after_secs });
-    }
-    if !password::verify_password_blocking(current.to_owned(), caller.user.password_hash.clone())
-        .await
-    {
-        return match throttle::record_failure(db, &keys, now).await? {
-            Some(retry_after_secs) => Err(AppError::TooManyRequests { retry_after_secs }),
-            None => Err(AppError::BadRequest(
-                "your current password is not correct".into(),
-            )),
-        };
-    }
+    throttle::check_password(
+        db,
+        &keys,
+        now,
+        current,
+        caller.user.password_hash.as_deref(),
+        AppError::BadRequest("your current password is not correct".into()),
+    )
+    .await?;
     password::validate_new_password(new_password)?;
     if current == new_password {
         return Err(AppError::BadRequest(

@@ -1,6 +1,6 @@
 //! Members of an organization, their grants, and invitations: who may invite whom, accepting an invitation,
 //! changing roles and removing people. Every function takes the acting membership and enforces its rights.
-use crate::server::auth::{access, caller, password, session, throttle, Membership};
+use crate::server::auth::{access, caller, session, throttle, Membership};
 use crate::server::entities::{
     artists, invitations, member_grants, memberships, organizations, releases, users,
 };
@@ -449,23 +449,18 @@ pub async fn accept(
     if let (Some(user), false) = (&existing, signed_in_as_invitee) {
         // Linking an existing account proves it is theirs, under the same throttle as sign-in.
         let keys = throttle::AttemptKeys::new(sign_in.secret_key, &user.email, sign_in.client_ip);
-        if let Some(retry_after_secs) = throttle::locked_for(db, &keys, now).await? {
-            return Err(AppError::TooManyRequests { retry_after_secs });
-        }
-        if !password::verify_password_blocking(
-            acceptance.password.to_owned(),
-            user.password_hash.clone(),
+        throttle::check_password(
+            db,
+            &keys,
+            now,
+            acceptance.password,
+            user.password_hash.as_deref(),
+            AppError::BadRequest(format!(
+                "{} already has an account: enter its password to accept",
+                user.email
+            )),
         )
-        .await
-        {
-            return match throttle::record_failure(db, &keys, now).await? {
-                Some(retry_after_secs) => Err(AppError::TooManyRequests { retry_after_secs }),
-                None => Err(AppError::BadRequest(format!(
-                    "{} already has an account: enter its password to accept",
-                    user.email
-                ))),
-            };
-        }
+        .await?;
     }
 
     let prepared = match &existing {
