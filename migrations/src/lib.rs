@@ -10,6 +10,7 @@ mod m20261122_000003_accounts;
 mod m20261122_000004_visitor_salts;
 mod m20261122_000005_event_rollups;
 mod m20261122_000006_api_tokens;
+mod m20261122_000007_visitor_sessions;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_visitor_salts::Migration),
             Box::new(m20261122_000005_event_rollups::Migration),
             Box::new(m20261122_000006_api_tokens::Migration),
+            Box::new(m20261122_000007_visitor_sessions::Migration),
         ]
     }
 }

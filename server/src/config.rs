@@ -89,6 +89,11 @@ pub struct Config {
     #[arg(long, env = "DROPDAY_EVENT_BUFFER", default_value_t = 50_000)]
     pub event_buffer: usize,
 
+    /// A bearer token for `/metrics` (Prometheus text). Unset: only requests straight from this machine (loopback,
+    /// without proxy headers) may read it.
+    #[arg(long, env = "DROPDAY_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// The built site (WASM, CSS, public assets) that cargo-leptos writes.
     #[arg(long, env = "DROPDAY_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,

@@ -121,6 +121,12 @@ pub async fn prepare_with_clock(
         country: Arc::new(country),
         open_sign_up: config.open_sign_up,
         outbox,
+        metrics_token: config
+            .metrics_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|token| !token.is_empty())
+            .map(Arc::from),
     })
 }
 

@@ -26,6 +26,8 @@ pub struct AppState {
     pub open_sign_up: bool,
     /// Wakes the email outbox worker after an email was queued; `None` when SMTP is not configured (no worker).
     pub outbox: Option<crate::jobs::outbox::Outbox>,
+    /// What `/metrics` asks for; `None`: loopback only.
+    pub metrics_token: Option<Arc<str>>,
 }
 
 impl AppState {

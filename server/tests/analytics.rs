@@ -5,12 +5,13 @@ mod common;
 
 use app::server::analytics::rollups;
 use app::server::demo::{DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD};
+use app::server::entities::custom_links;
 use app::server::entities::prelude::*;
 use app::server::Clock as _;
 use chrono::{Duration, TimeZone, Utc};
 use common::api::Client;
 use common::TestServer;
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
 
 const IPHONE: &str = common::PHONE_USER_AGENT;
@@ -127,10 +128,19 @@ async fn the_dashboard_reports_exactly_what_people_did_and_keeps_bots_apart() {
     ben.visit(&[]).await;
     ben.click(single, "apple_music").await;
     ben.click(single, "deezer").await;
+    // Ben also presses the "Tickets" button.
+    let tickets = CustomLinks::find()
+        .filter(custom_links::Column::Label.eq("Tickets"))
+        .one(&server.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert_eq!(ben.get(&format!("/go/link/{tickets}"), &[]).await, 302);
     // A link preview and a browser prefetch: seen, never counted as visits.
     preview.visit(&[]).await;
     ana.visit(&[("sec-purpose", "prefetch")]).await;
-    wait_for_events(&server, 8).await;
+    wait_for_events(&server, 9).await;
 
     // Day two: Ana again (a new day, so a new visitor hash), via a tagged link.
     server.clock.set(day_one + Duration::days(1));
@@ -143,7 +153,7 @@ async fn the_dashboard_reports_exactly_what_people_did_and_keeps_bots_apart() {
         200
     );
     ana.click(single, "spotify").await;
-    wait_for_events(&server, 10).await;
+    wait_for_events(&server, 11).await;
 
     // Day one is rolled up (hours and its unique visitors); day two is still raw.
     let run = rollups::run_once(&server.state.db, "test", server.clock.now())
@@ -154,6 +164,12 @@ async fn the_dashboard_reports_exactly_what_people_did_and_keeps_bots_apart() {
         run.hours, 23,
         "10:00 on day one up to the hour before day two's 10:00"
     );
+    // Eleven quiet minutes later Ana looks again and leaves: a second session, not engaged.
+    server
+        .clock
+        .set(day_one + Duration::days(1) + Duration::minutes(11));
+    ana.visit(&[]).await;
+    wait_for_events(&server, 12).await;
 
     let report = |release: Option<i64>| {
         server.call(
@@ -164,14 +180,22 @@ async fn the_dashboard_reports_exactly_what_people_did_and_keeps_bots_apart() {
     };
     let release_report = report(Some(single)).await;
     let r = release_report.ok();
-    assert_eq!(stat(r, "visits"), 4);
+    assert_eq!(stat(r, "visits"), 5);
     assert_eq!(
         stat(r, "unique_visitors"),
         3,
         "Ana and Ben on day one, Ana on day two"
     );
     assert_eq!(stat(r, "click_outs"), 4);
-    assert_eq!(stat(r, "click_through_rate"), 1.0);
+    assert_eq!(stat(r, "click_through_rate"), 0.8);
+    assert_eq!(stat(r, "custom_clicks"), 1);
+    assert_eq!(
+        stat(r, "sessions"),
+        4,
+        "Ana and Ben on day one, Ana twice on day two"
+    );
+    assert_eq!(stat(r, "engaged_sessions"), 3);
+    assert_eq!(stat(r, "engagement_rate"), 0.75);
     assert_eq!(stat(r, "filtered"), 2, "the preview and the prefetch");
     assert_eq!(stat(r, "shares"), 0);
     assert_eq!(r["previous"]["visits"], 0);
@@ -179,9 +203,30 @@ async fn the_dashboard_reports_exactly_what_people_did_and_keeps_bots_apart() {
         r["series"],
         json!([
             { "day": "2026-11-10", "visits": 3, "click_outs": 3 },
-            { "day": "2026-11-11", "visits": 1, "click_outs": 1 },
+            { "day": "2026-11-11", "visits": 2, "click_outs": 1 },
         ])
     );
+    // Every link of the page, busiest first, the custom button among them; links nobody pressed show zero.
+    let links: Vec<(String, u64, f64, f64)> = r["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["key"].as_str().unwrap().to_owned(),
+                row["clicks"].as_u64().unwrap(),
+                row["share_of_clicks"].as_f64().unwrap(),
+                row["click_through_rate"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(links[0], ("spotify".to_owned(), 2, 0.4, 0.4));
+    assert_eq!(links[1], ("apple_music".to_owned(), 1, 0.2, 0.2));
+    assert!(links.contains(&("deezer".to_owned(), 1, 0.2, 0.2)));
+    assert!(links.contains(&(format!("custom:{tickets}"), 1, 0.2, 0.2)));
+    assert!(links.contains(&("tidal".to_owned(), 0, 0.0, 0.0)));
+    assert_eq!(links.len(), 10, "eight services and two custom buttons");
+    assert_eq!(r["releases"], json!([]), "one release has no release table");
     assert_eq!(
         breakdown(r, "service"),
         [
@@ -194,9 +239,9 @@ async fn the_dashboard_reports_exactly_what_people_did_and_keeps_bots_apart() {
     assert!(breakdown(r, "utm_source").contains(&("newsletter".to_owned(), 1, 0)));
     assert!(breakdown(r, "utm_campaign").contains(&("launch".to_owned(), 1, 0)));
     assert_eq!(breakdown(r, "device")[0].0, "mobile");
-    assert_eq!(breakdown(r, "device")[0].1, 4);
+    assert_eq!(breakdown(r, "device")[0].1, 5);
     let browsers = breakdown(r, "browser");
-    assert!(browsers.contains(&("Safari".to_owned(), 3, 2)));
+    assert!(browsers.contains(&("Safari".to_owned(), 4, 2)));
     assert!(browsers.contains(&("Chrome".to_owned(), 1, 2)));
 
     // Rolling up again changes nothing; rolling up day two gives the same numbers from the rollups alone.
@@ -207,7 +252,15 @@ async fn the_dashboard_reports_exactly_what_people_did_and_keeps_bots_apart() {
         .await
         .unwrap();
     let again = report(Some(single)).await;
-    for key in ["visits", "unique_visitors", "click_outs", "filtered"] {
+    for key in [
+        "visits",
+        "unique_visitors",
+        "click_outs",
+        "sessions",
+        "engaged_sessions",
+        "custom_clicks",
+        "filtered",
+    ] {
         assert_eq!(stat(again.ok(), key), stat(r, key), "{key}");
     }
     assert_eq!(again.ok()["series"], r["series"]);
@@ -216,7 +269,18 @@ async fn the_dashboard_reports_exactly_what_people_did_and_keeps_bots_apart() {
     // The organization-wide view for the admin adds up the same (only this release had visitors).
     let org = report(None).await;
     assert_eq!(org.ok()["title"], "All releases");
-    assert_eq!(stat(org.ok(), "visits"), 4);
+    assert_eq!(stat(org.ok(), "visits"), 5);
+    assert_eq!(stat(org.ok(), "engagement_rate"), 0.75);
+    let table = org.ok()["releases"].as_array().unwrap();
+    assert_eq!(table.len(), 1, "only releases with activity: {table:?}");
+    assert_eq!(table[0]["title"], "Midnight Signal");
+    assert_eq!(table[0]["release_id"], single);
+    assert_eq!(table[0]["visits"], 5);
+    assert_eq!(table[0]["unique_visitors"], 3);
+    assert_eq!(table[0]["click_outs"], 4);
+    assert_eq!(table[0]["click_through_rate"], 0.8);
+    assert_eq!(table[0]["engagement_rate"], 0.75);
+    assert_eq!(org.ok()["links"], json!([]));
 
     // Bad ranges are refused with a reason; a visitor gets nothing.
     let backwards = server
@@ -340,6 +404,41 @@ async fn members_export_the_report_and_raw_events_as_csv() {
     assert!(report.contains("total,visits,,,1\r\n"), "{report}");
     assert!(report.contains("total,filtered,,,1\r\n"), "{report}");
     assert!(report.contains("day,2026-11-10,1,0,\r\n"), "{report}");
+    assert!(report.contains("total,sessions,,,1\r\n"), "{report}");
+
+    // The per-release and per-link tables have files of their own.
+    let releases = get(
+        &format!("/dashboard/export/releases.csv?{range}"),
+        admin.cookie.clone(),
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    let release_lines: Vec<&str> = releases.lines().collect();
+    assert_eq!(release_lines.len(), 2, "{releases}");
+    assert!(release_lines[0].starts_with("artist,release_id,release,visits"));
+    assert!(
+        release_lines[1].starts_with("Nova Lights,")
+            && release_lines[1].contains(",Midnight Signal,1,1,0,"),
+        "{releases}"
+    );
+    let single_id = releases_of(&server, &admin).await;
+    let links = get(
+        &format!("/dashboard/export/links.csv?release={single_id}&{range}"),
+        admin.cookie.clone(),
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(links.starts_with("link,label,url,clicks"), "{links}");
+    assert!(
+        links.contains("spotify,Spotify,https://open.spotify.com/track/4MidnightSignalDemo0001,0,"),
+        "{links}"
+    );
 
     // Visitors and other organizations get nothing.
     assert_eq!(

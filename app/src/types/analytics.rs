@@ -109,6 +109,12 @@ pub struct StatCards {
     pub pre_saves: u64,
     pub library_adds: u64,
     pub follows: u64,
+    /// A visitor's events on one release with no gap over ten minutes.
+    pub sessions: u64,
+    /// Sessions with an action in them: a click-out, custom link, share, video play, pre-save, add or follow.
+    pub engaged_sessions: u64,
+    /// Engaged sessions ÷ sessions, 0 when there were none.
+    pub engagement_rate: f64,
     /// Requests from bots, link previews and prefetches: counted apart, never as visits or clicks.
     pub filtered: u64,
 }
@@ -135,6 +141,37 @@ pub struct Breakdown {
     pub rows: Vec<BreakdownRow>,
 }
 
+/// One release (or artist page) in a report over several releases.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseRow {
+    pub artist_id: i32,
+    /// `None` for the artist's page (the hub), which belongs to no release.
+    pub release_id: Option<i32>,
+    pub artist: String,
+    pub title: String,
+    pub visits: u64,
+    pub unique_visitors: u64,
+    pub click_outs: u64,
+    pub click_through_rate: f64,
+    pub engagement_rate: f64,
+    pub pre_saves: u64,
+}
+
+/// One link on a release's page: a streaming service or a custom button.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkRow {
+    /// What the event rows store: the service key, or `custom:<id>` for a custom button.
+    pub key: String,
+    pub label: String,
+    /// Empty when the link has since been removed.
+    pub url: String,
+    pub clicks: u64,
+    /// This link's clicks ÷ all the release's link clicks.
+    pub share_of_clicks: f64,
+    /// This link's clicks ÷ the release's visits.
+    pub click_through_rate: f64,
+}
+
 /// What the analytics page shows for a release (or the whole organization) over `from..=to` (UTC days).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatsReport {
@@ -146,6 +183,10 @@ pub struct StatsReport {
     pub previous: StatCards,
     pub series: Vec<SeriesPoint>,
     pub breakdowns: Vec<Breakdown>,
+    /// Per release, busiest first: for reports over several releases (empty for one release).
+    pub releases: Vec<ReleaseRow>,
+    /// Per link of the page, busiest first: for a one-release report (empty otherwise).
+    pub links: Vec<LinkRow>,
     /// Human visits in the last 30 minutes.
     pub live_visits: u64,
     pub generated_at: DateTime<Utc>,

@@ -12,7 +12,9 @@ pub use account::{
     GrantTarget, GrantView, InvitationCreated, InvitationPreview, InvitationStatus, InvitationView,
     Me, MemberView, OrganizationSummary, ReleaseDetail, Role,
 };
-pub use analytics::{Breakdown, BreakdownRow, Dimension, SeriesPoint, StatCards, StatsReport};
+pub use analytics::{
+    Breakdown, BreakdownRow, Dimension, LinkRow, ReleaseRow, SeriesPoint, StatCards, StatsReport,
+};
 pub use country::CountryCode;
 pub use error::AppError;
 pub use release::{

@@ -65,6 +65,14 @@ async fn build(
             "report",
             Body::from(report_csv(&ctx.db, &target, days, now).await?),
         ),
+        Some("releases") => (
+            "releases",
+            Body::from(releases_csv(&ctx.db, &target, days, now).await?),
+        ),
+        Some("links") => (
+            "links",
+            Body::from(links_csv(&ctx.db, &target, days, now).await?),
+        ),
         _ => return Err(AppError::NotFound),
     };
     let filename = format!(
@@ -213,6 +221,9 @@ async fn report_csv(
             "click_through_rate",
             format!("{:.4}", cards.click_through_rate),
         ),
+        ("sessions", cards.sessions.to_string()),
+        ("engaged_sessions", cards.engaged_sessions.to_string()),
+        ("engagement_rate", format!("{:.4}", cards.engagement_rate)),
         ("custom_clicks", cards.custom_clicks.to_string()),
         ("pre_saves", cards.pre_saves.to_string()),
         ("library_adds", cards.library_adds.to_string()),
@@ -242,6 +253,69 @@ async fn report_csv(
                 String::new(),
             ]));
         }
+    }
+    Ok(out)
+}
+
+/// The per-release table of a report over several releases (just the header for one release).
+async fn releases_csv(
+    db: &sea_orm::DatabaseConnection,
+    target: &Target,
+    days: Days,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String, AppError> {
+    let mut out = csv_line(&[
+        "artist",
+        "release_id",
+        "release",
+        "visits",
+        "unique_visitors",
+        "click_outs",
+        "click_through_rate",
+        "engagement_rate",
+        "pre_saves",
+    ]);
+    for row in stats::releases_table(db, target, days, now).await? {
+        out.push_str(&csv_line(&[
+            row.artist,
+            row.release_id.map(|id| id.to_string()).unwrap_or_default(),
+            row.title,
+            row.visits.to_string(),
+            row.unique_visitors.to_string(),
+            row.click_outs.to_string(),
+            format!("{:.4}", row.click_through_rate),
+            format!("{:.4}", row.engagement_rate),
+            row.pre_saves.to_string(),
+        ]));
+    }
+    Ok(out)
+}
+
+/// The per-link table of one release (just the header for several).
+async fn links_csv(
+    db: &sea_orm::DatabaseConnection,
+    target: &Target,
+    days: Days,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String, AppError> {
+    let visits = stats::cards(db, target, days, now).await?.visits;
+    let mut out = csv_line(&[
+        "link",
+        "label",
+        "url",
+        "clicks",
+        "share_of_clicks",
+        "click_through_rate",
+    ]);
+    for row in stats::links_table(db, target, days, visits, now).await? {
+        out.push_str(&csv_line(&[
+            row.key,
+            row.label,
+            row.url,
+            row.clicks.to_string(),
+            format!("{:.4}", row.share_of_clicks),
+            format!("{:.4}", row.click_through_rate),
+        ]));
     }
     Ok(out)
 }

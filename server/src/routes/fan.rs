@@ -298,7 +298,7 @@ async fn custom_click(
     );
     click.artist_id = Some(artist_id);
     click.release_id = release_id;
-    click.service = Some("custom".to_owned());
+    click.service = Some(app::server::analytics::stats::custom_link_key(link_id));
     click.utm = utm_from_referrer(&headers);
     state.events.record(click);
     Ok(found_redirect(&url))

@@ -22,7 +22,8 @@ pub struct TestServer {
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
-    _db: TestDb,
+    /// Kept until the server is gone; `None` once `shut_down` handed it over.
+    test_db: Option<TestDb>,
 }
 
 impl TestServer {
@@ -67,7 +68,7 @@ impl TestServer {
             client,
             stop: Some(stop),
             handle: Some(handle),
-            _db: test_db,
+            test_db: Some(test_db),
         }
     }
 
@@ -77,7 +78,7 @@ impl TestServer {
 
     /// The test database's URL, for running commands against it.
     pub fn database_url(&self) -> String {
-        self._db.url.clone()
+        self.test_db.as_ref().expect("test database").url.clone()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -89,14 +90,20 @@ impl TestServer {
     }
 
     /// Signals shutdown and waits for `serve` to return.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.shut_down().await.0
+    }
+
+    /// Signals shutdown, waits for `serve` to return, and hands over the database to look at what was saved.
+    pub async fn shut_down(mut self) -> (anyhow::Result<()>, TestDb) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        match self.handle.take() {
+        let result = match self.handle.take() {
             Some(handle) => handle.await.expect("server task"),
             None => Ok(()),
-        }
+        };
+        (result, self.test_db.take().expect("test database"))
     }
 }
 

@@ -2,7 +2,7 @@
 //! breakdowns by service, referrer, UTM, country, device, browser, OS and locale; for one release or, for admins,
 //! the whole organization.
 use crate::pages::auth::capitalized;
-use crate::types::{AppError, Breakdown, SeriesPoint, StatCards, StatsReport};
+use crate::types::{AppError, Breakdown, LinkRow, ReleaseRow, SeriesPoint, StatCards, StatsReport};
 use chrono::{Duration, NaiveDate};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -106,7 +106,12 @@ pub fn AnalyticsPage() -> impl IntoView {
                                     <Report report />
                                     <p class="exports">
                                         "Download CSV: "
-                                        <a href=format!("/dashboard/export/report.csv{query}") download rel="external">"all tables"</a>
+                                        <a href=format!("/dashboard/export/report.csv{query}") download rel="external">"summary and breakdowns"</a>
+                                        " · "
+                                        {
+                                            let table = if release_id().is_some() { "links" } else { "releases" };
+                                            view! { <a href=format!("/dashboard/export/{table}.csv{query}") download rel="external">{table}</a> }
+                                        }
                                         " · "
                                         <a href=format!("/dashboard/export/events.csv{query}") download rel="external">"raw events"</a>
                                     </p>
@@ -139,6 +144,8 @@ fn Report(report: StatsReport) -> impl IntoView {
         </p>
         <Cards cards=report.cards previous=report.previous />
         <SeriesChart series=report.series />
+        <ReleasesTable rows=report.releases />
+        <LinksTable rows=report.links />
         <div class="breakdowns">{breakdowns}</div>
     }
     .into_any()
@@ -170,7 +177,8 @@ fn Cards(cards: StatCards, previous: StatCards) -> impl IntoView {
             {card("Visits", "visits", cards.visits.to_string(), n(cards.visits), n(previous.visits))}
             {card("Unique visitors", "unique_visitors", cards.unique_visitors.to_string(), n(cards.unique_visitors), n(previous.unique_visitors))}
             {card("Service click-outs", "click_outs", cards.click_outs.to_string(), n(cards.click_outs), n(previous.click_outs))}
-            {card("Click-through rate", "click_through_rate", format!("{:.1}%", cards.click_through_rate * 100.0), cards.click_through_rate, previous.click_through_rate)}
+            {card("Click-through rate", "click_through_rate", percent(cards.click_through_rate), cards.click_through_rate, previous.click_through_rate)}
+            {card("Engagement rate", "engagement_rate", percent(cards.engagement_rate), cards.engagement_rate, previous.engagement_rate)}
             {card("Custom button clicks", "custom_clicks", cards.custom_clicks.to_string(), n(cards.custom_clicks), n(previous.custom_clicks))}
             {card("Pre-saves", "pre_saves", cards.pre_saves.to_string(), n(cards.pre_saves), n(previous.pre_saves))}
             {card("Library adds", "library_adds", cards.library_adds.to_string(), n(cards.library_adds), n(previous.library_adds))}
@@ -179,6 +187,99 @@ fn Cards(cards: StatCards, previous: StatCards) -> impl IntoView {
             {card("Video plays", "video_plays", cards.video_plays.to_string(), n(cards.video_plays), n(previous.video_plays))}
             {card("Filtered (bots, previews)", "filtered", cards.filtered.to_string(), n(cards.filtered), n(previous.filtered))}
         </div>
+    }
+    .into_any()
+}
+
+fn percent(rate: f64) -> String {
+    format!("{:.1}%", rate * 100.0)
+}
+
+/// Every release (and artist page) with activity in the range: for the organization or an artist's releases.
+#[component]
+fn ReleasesTable(rows: Vec<ReleaseRow>) -> impl IntoView {
+    if rows.is_empty() {
+        return ().into_any();
+    }
+    let body = rows
+        .into_iter()
+        .map(|row| {
+            let name = match row.release_id {
+                Some(id) => view! {
+                    <a href=format!("/dashboard/analytics?release={id}")>{row.title}</a>
+                }
+                .into_any(),
+                None => view! { <span>{row.title}</span> }.into_any(),
+            };
+            view! {
+                <tr>
+                    <td>{name}<br /><span class="muted">{row.artist}</span></td>
+                    <td class="num">{row.visits}</td>
+                    <td class="num">{row.unique_visitors}</td>
+                    <td class="num">{row.click_outs}</td>
+                    <td class="num">{percent(row.click_through_rate)}</td>
+                    <td class="num">{percent(row.engagement_rate)}</td>
+                    <td class="num">{row.pre_saves}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="table-section" data-table="releases">
+            <h3>"Releases"</h3>
+            <table class="releases">
+                <thead>
+                    <tr>
+                        <th scope="col">"Release"</th>
+                        <th scope="col" class="num">"Visits"</th>
+                        <th scope="col" class="num">"Unique visitors"</th>
+                        <th scope="col" class="num">"Click-outs"</th>
+                        <th scope="col" class="num">"Click-through"</th>
+                        <th scope="col" class="num">"Engagement"</th>
+                        <th scope="col" class="num">"Pre-saves"</th>
+                    </tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </section>
+    }
+    .into_any()
+}
+
+/// Every link on one release's page, services and custom buttons, with its clicks.
+#[component]
+fn LinksTable(rows: Vec<LinkRow>) -> impl IntoView {
+    if rows.is_empty() {
+        return ().into_any();
+    }
+    let body = rows
+        .into_iter()
+        .map(|row| {
+            view! {
+                <tr data-link=row.key>
+                    <td>{row.label}<br /><span class="muted url">{row.url}</span></td>
+                    <td class="num">{row.clicks}</td>
+                    <td class="num">{percent(row.share_of_clicks)}</td>
+                    <td class="num">{percent(row.click_through_rate)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="table-section" data-table="links">
+            <h3>"Links"</h3>
+            <table class="releases">
+                <thead>
+                    <tr>
+                        <th scope="col">"Link"</th>
+                        <th scope="col" class="num">"Clicks"</th>
+                        <th scope="col" class="num">"Share of clicks"</th>
+                        <th scope="col" class="num">"Click-through"</th>
+                    </tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </section>
     }
     .into_any()
 }
@@ -294,6 +395,8 @@ pub fn DefinitionsPage() -> impl IntoView {
         ("Unique visitors", "Different people who visited, counted per day without cookies: a hash of the address, the browser and a random salt that changes every day and is deleted after 48 hours. The same person on two days counts twice; several people behind one address with the same phone model may count once."),
         ("Service click-outs", "A fan pressing a streaming service's button, recorded by the server before sending them on, so ad blockers, iOS and in-app browsers cannot hide it. This is the number that shows intent: where listeners actually go."),
         ("Click-through rate", "Service click-outs divided by visits. A page that sends 40 of 100 visitors to a service has a 40% click-through rate."),
+        ("Sessions and engagement rate", "A session is one person's time on one page: their visit and whatever they do next, until ten minutes pass without anything. A session is engaged when it holds an action (a service click-out, a custom button, a share, a video play, a pre-save, an add or a follow), not just looking. Engagement rate is engaged sessions divided by sessions. Sessions end at midnight UTC, when visitor hashes change."),
+        ("Releases and links tables", "Per release: the same numbers for each release (and artist page) with visits or clicks in the range. Per link: each button on a release's page, its clicks, its share of all the page's clicks, and its clicks divided by the page's visits."),
         ("Custom button clicks", "Clicks on the artist's own buttons: tickets, merch, pre-orders."),
         ("Pre-saves", "Fans who authorized a pre-save before the release moment."),
         ("Library adds and follows", "What pre-saves delivered on release day: the release saved to the fan's library, and the artist followed."),

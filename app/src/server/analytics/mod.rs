@@ -1,5 +1,6 @@
 //! Analytics queries: rolling events up by hour and day, and reading the numbers the dashboard shows.
 pub mod rollups;
+pub mod sessions;
 pub mod stats;
 
 use crate::server::entities::events;

@@ -1,6 +1,7 @@
 //! The rollup job's work: hour by hour, count human events per artist, release, kind and dimension value; day by
 //! day, count distinct visitors. Each hour is rewritten whole in one transaction, so a crash or a second run never
 //! double-counts, and a lease keeps several instances from doing the same hour at once.
+use super::sessions::{OpenSessions, ENGAGED_KIND, SESSION_KIND};
 use super::{column, TOTAL};
 use crate::server::entities::{event_rollups, events, rollup_state, visitor_rollups};
 use crate::types::{AppError, Dimension};
@@ -206,6 +207,24 @@ async fn roll_up_hour(db: &impl ConnectionTrait, hour: DateTime<Utc>) -> Result<
             events: Set(count),
             ..Default::default()
         });
+    }
+    // Sessions continue from the hour before and stay open into the next.
+    let mut open = OpenSessions::load(db).await?;
+    let sessions = open.walk(db, hour, end, hour).await?;
+    open.save(db, end).await?;
+    for ((artist_id, release_id), (started, engaged)) in sessions {
+        for (kind, count) in [(SESSION_KIND, started), (ENGAGED_KIND, engaged)] {
+            rows.push(event_rollups::ActiveModel {
+                hour_start: Set(hour),
+                artist_id: Set(artist_id),
+                release_id: Set(release_id),
+                kind: Set(kind.to_owned()),
+                dimension: Set(TOTAL.to_owned()),
+                value: Set(String::new()),
+                events: Set(count as i64),
+                ..Default::default()
+            });
+        }
     }
     // Batches keep each statement under the backends' bind-parameter limits.
     for chunk in rows.chunks(500) {

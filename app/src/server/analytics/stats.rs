@@ -1,9 +1,13 @@
 //! The numbers the dashboard shows, read from the rollups for the rolled-up past and from raw events for the few
 //! hours since, so a report is both fast and current.
 use super::rollups::{self, FILTERED_KIND};
+use super::sessions::{OpenSessions, SessionCounts, ENGAGED_KIND, SESSION_KIND};
 use super::TOTAL;
 use crate::server::entities::{event_rollups, events, visitor_rollups};
-use crate::types::{AppError, Breakdown, BreakdownRow, Dimension, SeriesPoint, StatCards};
+use crate::types::{
+    AppError, Breakdown, BreakdownRow, Dimension, LinkRow, ReleaseRow, SeriesPoint, StatCards,
+    StreamingService,
+};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
@@ -139,6 +143,16 @@ async fn counts(
             }
         }
         if dimension.is_none() {
+            for (_, (started, engaged)) in
+                tail_sessions(db, target, done, tail_start, tail_end).await?
+            {
+                *totals
+                    .entry((SESSION_KIND.to_owned(), String::new()))
+                    .or_default() += started;
+                *totals
+                    .entry((ENGAGED_KIND.to_owned(), String::new()))
+                    .or_default() += engaged;
+            }
             let bots = events::Entity::find()
                 .filter(target.event_condition())
                 .filter(events::Column::OccurredAt.gte(tail_start))
@@ -154,18 +168,28 @@ async fn counts(
     Ok(totals)
 }
 
-/// Unique visitors per value over `days`: daily uniques summed (hashes change every day by design).
-async fn visitors(
+/// Sessions of `target` started (and engaged) in `from..to`, continuing the sessions the rollups left open at
+/// `done`.
+async fn tail_sessions(
     db: &impl ConnectionTrait,
     target: &Target,
-    days: Days,
-    dimension: Option<Dimension>,
-) -> Result<HashMap<String, u64>, AppError> {
-    let done = rollups::done_until(db).await?;
-    let mut totals: HashMap<String, u64> = HashMap::new();
-    let mut day = days.from;
+    done: DateTime<Utc>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<SessionCounts, AppError> {
+    let mut open = OpenSessions::load(db).await?;
+    let mut sessions = open.walk(db, done, to, from).await?;
+    sessions.retain(|(artist_id, release_id), _| {
+        target.admits(*artist_id, Some(*release_id).filter(|id| *id != 0))
+    });
+    Ok(sessions)
+}
+
+/// The days of `days` the rollups cover (as `YYYY-MM-DD`), and the days still to be read from raw events.
+fn split_days(done: Option<DateTime<Utc>>, days: Days) -> (Vec<String>, Vec<NaiveDate>) {
     let mut rolled_days = Vec::new();
     let mut raw_days = Vec::new();
+    let mut day = days.from;
     while day <= days.to {
         let day_end = (day + Duration::days(1)).and_time(NaiveTime::MIN).and_utc();
         if done.is_some_and(|done| done >= day_end) {
@@ -175,6 +199,18 @@ async fn visitors(
         }
         day += Duration::days(1);
     }
+    (rolled_days, raw_days)
+}
+
+/// Unique visitors per value over `days`: daily uniques summed (hashes change every day by design).
+async fn visitors(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    days: Days,
+    dimension: Option<Dimension>,
+) -> Result<HashMap<String, u64>, AppError> {
+    let (rolled_days, raw_days) = split_days(rollups::done_until(db).await?, days);
+    let mut totals: HashMap<String, u64> = HashMap::new();
     if !rolled_days.is_empty() {
         let rows: Vec<(String, Option<i64>)> = visitor_rollups::Entity::find()
             .select_only()
@@ -224,6 +260,8 @@ pub async fn cards(
     let visitors = visitors(db, target, days, None).await?;
     let visits = kind_total(&counts, "page_view");
     let click_outs = kind_total(&counts, "click_out");
+    let sessions = kind_total(&counts, SESSION_KIND);
+    let engaged_sessions = kind_total(&counts, ENGAGED_KIND);
     Ok(StatCards {
         visits,
         unique_visitors: visitors.values().sum(),
@@ -239,6 +277,14 @@ pub async fn cards(
         pre_saves: kind_total(&counts, "pre_save"),
         library_adds: kind_total(&counts, "library_add"),
         follows: kind_total(&counts, "follow"),
+        sessions,
+        engaged_sessions,
+        // A session counts where it starts, its engagement where the action is: a range can cut between them.
+        engagement_rate: if sessions == 0 {
+            0.0
+        } else {
+            engaged_sessions.min(sessions) as f64 / sessions as f64
+        },
         filtered: kind_total(&counts, FILTERED_KIND),
     })
 }
@@ -346,6 +392,271 @@ pub async fn breakdown(
     });
     rows.truncate(limit);
     Ok(Breakdown { dimension, rows })
+}
+
+/// (artist, release id; 0 for the artist's page).
+type ReleaseKey = (i32, i32);
+
+/// Event counts per release and kind over `days` (sessions included).
+async fn totals_by_release(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    days: Days,
+    now: DateTime<Utc>,
+) -> Result<HashMap<ReleaseKey, HashMap<String, u64>>, AppError> {
+    let done = rollups::done_until(db).await?.unwrap_or(days.start());
+    let rolled_end = done.min(days.end());
+    let mut totals: HashMap<ReleaseKey, HashMap<String, u64>> = HashMap::new();
+    let mut add = |key: ReleaseKey, kind: &str, count: u64| {
+        *totals
+            .entry(key)
+            .or_default()
+            .entry(kind.to_owned())
+            .or_default() += count;
+    };
+    if days.start() < rolled_end {
+        let rows: Vec<(i32, i32, String, Option<i64>)> = event_rollups::Entity::find()
+            .select_only()
+            .column(event_rollups::Column::ArtistId)
+            .column(event_rollups::Column::ReleaseId)
+            .column(event_rollups::Column::Kind)
+            .column_as(sum_bigint(event_rollups::Column::Events), "events")
+            .filter(target.rollup_condition())
+            .filter(event_rollups::Column::Dimension.eq(TOTAL))
+            .filter(event_rollups::Column::HourStart.gte(days.start()))
+            .filter(event_rollups::Column::HourStart.lt(rolled_end))
+            .group_by(event_rollups::Column::ArtistId)
+            .group_by(event_rollups::Column::ReleaseId)
+            .group_by(event_rollups::Column::Kind)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (artist_id, release_id, kind, sum) in rows {
+            add(
+                (artist_id, release_id),
+                &kind,
+                sum.unwrap_or(0).max(0) as u64,
+            );
+        }
+    }
+    let tail_start = done.max(days.start());
+    let tail_end = days.end().min(now + Duration::seconds(1));
+    if tail_start < tail_end {
+        for (artist_id, release_id, kind, _, count) in
+            rollups::count_events(db, tail_start, tail_end, None).await?
+        {
+            if target.admits(artist_id, release_id) {
+                add(
+                    (artist_id, release_id.unwrap_or(0)),
+                    &kind,
+                    count.max(0) as u64,
+                );
+            }
+        }
+        for (key, (started, engaged)) in
+            tail_sessions(db, target, done, tail_start, tail_end).await?
+        {
+            add(key, SESSION_KIND, started);
+            add(key, ENGAGED_KIND, engaged);
+        }
+    }
+    Ok(totals)
+}
+
+/// Unique visitors per release over `days` (daily uniques summed).
+async fn visitors_by_release(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    days: Days,
+) -> Result<HashMap<ReleaseKey, u64>, AppError> {
+    let (rolled_days, raw_days) = split_days(rollups::done_until(db).await?, days);
+    let mut totals: HashMap<ReleaseKey, u64> = HashMap::new();
+    if !rolled_days.is_empty() {
+        let rows: Vec<(i32, i32, Option<i64>)> = visitor_rollups::Entity::find()
+            .select_only()
+            .column(visitor_rollups::Column::ArtistId)
+            .column(visitor_rollups::Column::ReleaseId)
+            .column_as(sum_bigint(visitor_rollups::Column::Visitors), "visitors")
+            .filter(target.visitor_condition())
+            .filter(visitor_rollups::Column::Dimension.eq(TOTAL))
+            .filter(visitor_rollups::Column::Day.is_in(rolled_days))
+            .group_by(visitor_rollups::Column::ArtistId)
+            .group_by(visitor_rollups::Column::ReleaseId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (artist_id, release_id, sum) in rows {
+            *totals.entry((artist_id, release_id)).or_default() += sum.unwrap_or(0).max(0) as u64;
+        }
+    }
+    for day in raw_days {
+        let start = day.and_time(NaiveTime::MIN).and_utc();
+        for (artist_id, release_id, _, count) in
+            rollups::count_visitors(db, start, start + Duration::days(1), None).await?
+        {
+            if target.admits(artist_id, release_id) {
+                *totals
+                    .entry((artist_id, release_id.unwrap_or(0)))
+                    .or_default() += count.max(0) as u64;
+            }
+        }
+    }
+    Ok(totals)
+}
+
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part.min(whole) as f64 / whole as f64
+    }
+}
+
+/// Every release (and artist page) of a several-release `target` with visits or clicks in `days`, busiest first.
+pub async fn releases_table(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    days: Days,
+    now: DateTime<Utc>,
+) -> Result<Vec<ReleaseRow>, AppError> {
+    use crate::server::entities::{artists, releases};
+    let Target::Artists(artist_ids) = target else {
+        return Ok(Vec::new());
+    };
+    let totals = totals_by_release(db, target, days, now).await?;
+    let visitors = visitors_by_release(db, target, days).await?;
+    let release_ids: Vec<i32> = totals
+        .keys()
+        .map(|(_, id)| *id)
+        .filter(|id| *id != 0)
+        .collect();
+    let titles: HashMap<i32, String> = releases::Entity::find()
+        .filter(releases::Column::Id.is_in(release_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|release| (release.id, release.title))
+        .collect();
+    let names: HashMap<i32, String> = artists::Entity::find()
+        .filter(artists::Column::Id.is_in(artist_ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|artist| (artist.id, artist.name))
+        .collect();
+    let mut rows: Vec<ReleaseRow> = totals
+        .into_iter()
+        .filter_map(|((artist_id, release_id), kinds)| {
+            let count = |kind: &str| kinds.get(kind).copied().unwrap_or(0);
+            let (visits, click_outs) = (count("page_view"), count("click_out"));
+            if visits + click_outs + count("custom_click") + count("pre_save") == 0 {
+                return None;
+            }
+            let title = match release_id {
+                0 => "Artist page".to_owned(),
+                id => titles
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| "Deleted release".to_owned()),
+            };
+            Some(ReleaseRow {
+                artist_id,
+                release_id: Some(release_id).filter(|id| *id != 0),
+                artist: names.get(&artist_id).cloned().unwrap_or_default(),
+                title,
+                visits,
+                unique_visitors: visitors.get(&(artist_id, release_id)).copied().unwrap_or(0),
+                click_outs,
+                click_through_rate: ratio(click_outs, visits),
+                engagement_rate: ratio(count(ENGAGED_KIND), count(SESSION_KIND)),
+                pre_saves: count("pre_save"),
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (b.visits, b.click_outs)
+            .cmp(&(a.visits, a.click_outs))
+            .then_with(|| (&a.artist, &a.title).cmp(&(&b.artist, &b.title)))
+    });
+    Ok(rows)
+}
+
+/// The key custom-button clicks are stored under (in the events' `service` column).
+pub fn custom_link_key(link_id: i32) -> String {
+    format!("custom:{link_id}")
+}
+
+/// Every link of a one-release `target`, its services and custom buttons, with its clicks over `days`; links
+/// removed since still show while they have clicks in the range.
+pub async fn links_table(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    days: Days,
+    visits: u64,
+    now: DateTime<Utc>,
+) -> Result<Vec<LinkRow>, AppError> {
+    use crate::server::entities::{custom_links, release_links};
+    use sea_orm::QueryOrder;
+    let Target::Release { release_id, .. } = target else {
+        return Ok(Vec::new());
+    };
+    let mut clicks: HashMap<String, u64> = HashMap::new();
+    for ((kind, value), count) in counts(db, target, days, Some(Dimension::Service), now).await? {
+        if kind == "click_out" || kind == "custom_click" {
+            *clicks.entry(value).or_default() += count;
+        }
+    }
+    // (key, label, url) of every current link, in page order.
+    let mut links: Vec<(String, String, String)> = release_links::Entity::find()
+        .filter(release_links::Column::ReleaseId.eq(*release_id))
+        .order_by_asc(release_links::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|link| {
+            let label = link.service.parse::<StreamingService>().map_or_else(
+                |_| link.service.clone(),
+                |service| service.name().to_owned(),
+            );
+            (link.service, label, link.url)
+        })
+        .collect();
+    links.extend(
+        custom_links::Entity::find()
+            .filter(custom_links::Column::ReleaseId.eq(*release_id))
+            .order_by_asc(custom_links::Column::Position)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|link| (custom_link_key(link.id), link.label, link.url)),
+    );
+    for key in clicks.keys() {
+        if !key.is_empty() && !links.iter().any(|(known, _, _)| known == key) {
+            let label = match key.parse::<StreamingService>() {
+                Ok(service) => format!("{} (removed)", service.name()),
+                Err(_) => "Custom button (removed)".to_owned(),
+            };
+            links.push((key.clone(), label, String::new()));
+        }
+    }
+    let all_clicks: u64 = clicks.values().sum();
+    let mut rows: Vec<LinkRow> = links
+        .into_iter()
+        .map(|(key, label, url)| {
+            let count = clicks.get(&key).copied().unwrap_or(0);
+            LinkRow {
+                key,
+                label,
+                url,
+                clicks: count,
+                share_of_clicks: ratio(count, all_clicks),
+                click_through_rate: ratio(count, visits),
+            }
+        })
+        .collect();
+    // Busiest first; ties keep the page's order.
+    rows.sort_by_key(|row| std::cmp::Reverse(row.clicks));
+    Ok(rows)
 }
 
 /// Human visits in the 30 minutes before `now`.
@@ -465,11 +776,14 @@ pub async fn report(
     for dimension in Dimension::ALL {
         breakdowns.push(breakdown(db, target, days, dimension, now, breakdown_limit).await?);
     }
+    let headline = cards(db, target, days, now).await?;
     Ok(crate::types::StatsReport {
         title,
         from: days.from,
         to: days.to,
-        cards: cards(db, target, days, now).await?,
+        releases: releases_table(db, target, days, now).await?,
+        links: links_table(db, target, days, headline.visits, now).await?,
+        cards: headline,
         previous: cards(db, target, days.previous(), now).await?,
         series: series(db, target, days, now).await?,
         breakdowns,

@@ -11,6 +11,7 @@ pub mod events;
 pub mod invitations;
 pub mod member_grants;
 pub mod memberships;
+pub mod open_sessions;
 pub mod organizations;
 pub mod release_links;
 pub mod release_slug_redirects;
@@ -34,6 +35,7 @@ pub mod prelude {
     pub use super::invitations::Entity as Invitations;
     pub use super::member_grants::Entity as MemberGrants;
     pub use super::memberships::Entity as Memberships;
+    pub use super::open_sessions::Entity as OpenSessions;
     pub use super::organizations::Entity as Organizations;
     pub use super::release_links::Entity as ReleaseLinks;
     pub use super::release_slug_redirects::Entity as ReleaseSlugRedirects;
