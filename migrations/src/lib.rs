@@ -10,7 +10,7 @@ mod m20261122_000003_accounts;
 mod m20261122_000004_visitor_salts;
 mod m20261122_000005_event_rollups;
 mod m20261122_000006_api_tokens;
-mod m20261122_000007_visitor_sessions;
+mod m20261122_000007_rollup_periods;
 
 pub struct Migrator;
 
@@ -24,7 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_visitor_salts::Migration),
             Box::new(m20261122_000005_event_rollups::Migration),
             Box::new(m20261122_000006_api_tokens::Migration),
-            Box::new(m20261122_000007_visitor_sessions::Migration),
+            Box::new(m20261122_000007_rollup_periods::Migration),
         ]
     }
 }

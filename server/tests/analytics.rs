@@ -301,6 +301,106 @@ async fn the_dashboard_reports_exactly_what_people_did_and_keeps_bots_apart() {
     assert_eq!(anonymous.status, 401);
 }
 
+/// A report with its timestamp taken out, for comparing two reads of the same numbers.
+fn numbers(report: &Value) -> Value {
+    let mut report = report.clone();
+    report.as_object_mut().unwrap().remove("generated_at");
+    report
+}
+
+#[tokio::test]
+async fn months_days_hours_and_raw_events_add_up_to_the_same_report() {
+    let start = Utc.with_ymd_and_hms(2026, 10, 30, 9, 0, 0).unwrap();
+    let server = TestServer::start_with(start, |config| {
+        config.client_ip_header = Some("x-forwarded-for".into());
+    })
+    .await;
+    let admin = server.sign_in(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD).await;
+    let single = releases_of(&server, &admin).await;
+    let fans = [
+        Fan {
+            server: &server,
+            user_agent: IPHONE,
+            ip: "198.51.100.1",
+        },
+        Fan {
+            server: &server,
+            user_agent: ANDROID,
+            ip: "198.51.100.2",
+        },
+    ];
+    // Visits and clicks across the end of October, across midnights and within the current hour.
+    let moments = [
+        (Duration::zero(), 0, true),
+        (Duration::hours(14) + Duration::minutes(50), 1, false),
+        (Duration::hours(15) + Duration::minutes(5), 1, true),
+        (Duration::days(2) + Duration::hours(1), 0, false),
+        (
+            Duration::days(2) + Duration::hours(1) + Duration::minutes(5),
+            0,
+            true,
+        ),
+        (Duration::days(2) + Duration::hours(22), 1, true),
+        (
+            Duration::days(2) + Duration::hours(23) + Duration::minutes(30),
+            0,
+            false,
+        ),
+    ];
+    let mut expected = 0;
+    for (offset, fan, click) in moments {
+        server.clock.set(start + offset);
+        fans[fan].visit(&[]).await;
+        expected += 1;
+        if click {
+            fans[fan].click(single, "spotify").await;
+            expected += 1;
+        }
+    }
+    wait_for_events(&server, expected).await;
+    let report = |release: Option<i64>| {
+        server.call(
+            &admin,
+            "load_stats",
+            json!({ "release_id": release, "from": "2026-10-01", "to": "2026-11-02" }),
+        )
+    };
+    let raw_release = numbers(report(Some(single)).await.ok());
+    let raw_org = numbers(report(None).await.ok());
+    assert_eq!(raw_release["cards"]["visits"], 7);
+    assert_eq!(raw_release["cards"]["click_outs"], 4);
+
+    // Roll up to 08:00 on November 2nd: October becomes a month row (its days stay day rows), November 1st a day
+    // row, November 2nd's first hours hour rows, and the last half hour stays raw.
+    server
+        .clock
+        .set(start + Duration::days(2) + Duration::hours(23) + Duration::minutes(35));
+    loop {
+        let run = rollups::run_once(&server.state.db, "test", server.clock.now())
+            .await
+            .unwrap();
+        if run.hours == 0 {
+            break;
+        }
+    }
+    let spans = |span: &'static str| {
+        EventRollups::find()
+            .filter(app::server::entities::event_rollups::Column::Span.eq(span))
+            .count(&server.state.db)
+    };
+    assert!(
+        spans("month").await.unwrap() > 0,
+        "October rolled up as a month"
+    );
+    assert!(spans("day").await.unwrap() > 0);
+    assert!(
+        spans("hour").await.unwrap() > 0,
+        "November 2nd's closed hours"
+    );
+    assert_eq!(numbers(report(Some(single)).await.ok()), raw_release);
+    assert_eq!(numbers(report(None).await.ok()), raw_org);
+}
+
 #[tokio::test]
 async fn two_instances_never_roll_up_the_same_hours_at_once() {
     let start = Utc.with_ymd_and_hms(2026, 11, 10, 10, 0, 0).unwrap();

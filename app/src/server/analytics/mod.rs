@@ -26,3 +26,9 @@ pub fn column(dimension: Dimension) -> events::Column {
 
 /// The rollups' name for the all-events row.
 pub const TOTAL: &str = "total";
+
+/// SUM as BIGINT: PostgreSQL sums bigints into NUMERIC, which does not decode as an i64.
+pub fn sum_bigint(column: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    Expr::col(column).sum().cast_as("BIGINT")
+}

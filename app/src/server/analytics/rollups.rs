@@ -1,16 +1,20 @@
-//! The rollup job's work: hour by hour, count human events per artist, release, kind and dimension value; day by
-//! day, count distinct visitors. Each hour is rewritten whole in one transaction, so a crash or a second run never
+//! The rollup job's work. Hour by hour it counts human events per artist, release, kind and dimension value, and
+//! walks the hour's sessions. When an hour closes a day, the day's hours become one day row per value, per release
+//! and per artist (release -1), with the day's distinct visitors; when a day closes a month, the month's days become
+//! month rows. So a report reads at most a month row, a day row or an hour row per value and period, however many
+//! events there were. Each hour is done in one transaction with the watermark, so a crash or a second run never
 //! double-counts, and a lease keeps several instances from doing the same hour at once.
 use super::sessions::{OpenSessions, ENGAGED_KIND, SESSION_KIND};
-use super::{column, TOTAL};
+use super::{column, sum_bigint, TOTAL};
 use crate::server::entities::{event_rollups, events, rollup_state, visitor_rollups};
 use crate::types::{AppError, Dimension};
-use chrono::{DateTime, Duration, DurationRound, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Duration, DurationRound, NaiveDate, NaiveTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
+use std::collections::HashMap;
 
 const STATE: &str = "events";
 /// The rollups' kind for bot, link-preview and prefetch requests.
@@ -21,10 +25,21 @@ const LEASE: Duration = Duration::minutes(5);
 /// Hours per run, so one run stays short; the next run continues.
 const MAX_HOURS_PER_RUN: i64 = 24 * 7;
 
+/// The periods a rollup row covers.
+pub const HOUR: &str = "hour";
+pub const DAY: &str = "day";
+pub const MONTH: &str = "month";
+/// The release id of an artist's rows over all their pages (days and months).
+pub const ALL_RELEASES: i32 = -1;
+/// Kinds counted per dimension value: what the breakdowns and the links table show. Everything else is counted in
+/// the totals only, which keeps the rollups a third of the size.
+pub const DIMENSION_KINDS: [&str; 3] = ["page_view", "click_out", "custom_click"];
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RollupRun {
     pub hours: u32,
     pub days: u32,
+    pub months: u32,
     /// Another instance holds the lease.
     pub skipped: bool,
 }
@@ -62,10 +77,14 @@ pub async fn run_once(
         let next = hour + Duration::hours(1);
         let txn = crate::server::db::begin_write(db).await?;
         roll_up_hour(&txn, hour).await?;
-        // An hour that ends a day completes that day's unique visitors.
         if next.time() == NaiveTime::MIN {
-            roll_up_day(&txn, hour.date_naive()).await?;
+            let day = hour.date_naive();
+            roll_up_day(&txn, day).await?;
             run.days += 1;
+            if next.day() == 1 {
+                roll_up_month(&txn, day.with_day(1).unwrap_or(day)).await?;
+                run.months += 1;
+            }
         }
         rollup_state::Entity::update_many()
             .col_expr(rollup_state::Column::DoneUntil, Expr::value(next))
@@ -83,6 +102,29 @@ pub async fn run_once(
 
 pub fn floor_hour(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(Duration::hours(1)).unwrap_or(at)
+}
+
+pub fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(NaiveTime::MIN).and_utc()
+}
+
+/// The first day of the month after `day`'s.
+pub fn next_month(day: NaiveDate) -> NaiveDate {
+    let (year, month) = if day.month() == 12 {
+        (day.year() + 1, 1)
+    } else {
+        (day.year(), day.month() + 1)
+    };
+    NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(day)
+}
+
+/// How days and months are keyed in `visitor_rollups`.
+pub fn day_key(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+pub fn month_key(first: NaiveDate) -> String {
+    first.format("%Y-%m").to_string()
 }
 
 async fn take_lease(
@@ -122,20 +164,22 @@ async fn first_event_at(db: &impl ConnectionTrait) -> Result<Option<DateTime<Utc
         .map(|event| event.occurred_at))
 }
 
-fn humans_between(from: DateTime<Utc>, to: DateTime<Utc>) -> sea_orm::Condition {
-    sea_orm::Condition::all()
+fn humans_between(from: DateTime<Utc>, to: DateTime<Utc>) -> Condition {
+    Condition::all()
         .add(events::Column::OccurredAt.gte(from))
         .add(events::Column::OccurredAt.lt(to))
         .add(events::Column::IsBot.eq(false))
         .add(events::Column::ArtistId.is_not_null())
 }
 
-/// Event counts of one hour, grouped by (artist, release, kind, value of `dimension`); `None` is the total.
+/// Human event counts of `from..to` within `scope`, grouped by (artist, release, kind, value of `dimension`);
+/// `None` is the total. Per dimension, only `DIMENSION_KINDS`.
 pub async fn count_events(
     db: &impl ConnectionTrait,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     dimension: Option<Dimension>,
+    scope: Condition,
 ) -> Result<Vec<(i32, Option<i32>, String, Option<String>, i64)>, AppError> {
     let mut query = events::Entity::find()
         .select_only()
@@ -143,12 +187,15 @@ pub async fn count_events(
         .column(events::Column::ReleaseId)
         .column(events::Column::Kind);
     query = match dimension {
-        Some(dimension) => query.column(column(dimension)),
+        Some(dimension) => query
+            .column(column(dimension))
+            .filter(events::Column::Kind.is_in(DIMENSION_KINDS)),
         None => query.expr(Expr::value(Option::<String>::None)),
     };
     query = query
         .column_as(events::Column::Id.count(), "events")
         .filter(humans_between(from, to))
+        .filter(scope)
         .group_by(events::Column::ArtistId)
         .group_by(events::Column::ReleaseId)
         .group_by(events::Column::Kind);
@@ -158,27 +205,73 @@ pub async fn count_events(
     Ok(query.into_tuple().all(db).await?)
 }
 
-async fn roll_up_hour(db: &impl ConnectionTrait, hour: DateTime<Utc>) -> Result<(), AppError> {
-    let end = hour + Duration::hours(1);
+fn rollup_row(
+    span: &str,
+    start: DateTime<Utc>,
+    (artist_id, release_id): (i32, i32),
+    kind: &str,
+    dimension: &str,
+    value: String,
+    events: i64,
+) -> event_rollups::ActiveModel {
+    event_rollups::ActiveModel {
+        span: Set(span.to_owned()),
+        period_start: Set(start),
+        artist_id: Set(artist_id),
+        release_id: Set(release_id),
+        kind: Set(kind.to_owned()),
+        dimension: Set(dimension.to_owned()),
+        value: Set(value),
+        events: Set(events),
+        ..Default::default()
+    }
+}
+
+/// Batches keep each statement under the backends' bind-parameter limits.
+async fn insert_rollups(
+    db: &impl ConnectionTrait,
+    rows: Vec<event_rollups::ActiveModel>,
+) -> Result<(), AppError> {
+    for chunk in rows.chunks(500) {
+        event_rollups::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn delete_period(
+    db: &impl ConnectionTrait,
+    span: &str,
+    start: DateTime<Utc>,
+) -> Result<(), AppError> {
     event_rollups::Entity::delete_many()
-        .filter(event_rollups::Column::HourStart.eq(hour))
+        .filter(event_rollups::Column::Span.eq(span))
+        .filter(event_rollups::Column::PeriodStart.eq(start))
         .exec(db)
         .await?;
+    Ok(())
+}
+
+async fn roll_up_hour(db: &impl ConnectionTrait, hour: DateTime<Utc>) -> Result<(), AppError> {
+    let end = hour + Duration::hours(1);
+    delete_period(db, HOUR, hour).await?;
     let mut rows = Vec::new();
     for dimension in std::iter::once(None).chain(Dimension::ALL.into_iter().map(Some)) {
+        let name = dimension.map_or(TOTAL, Dimension::as_str);
         for (artist_id, release_id, kind, value, count) in
-            count_events(db, hour, end, dimension).await?
+            count_events(db, hour, end, dimension, Condition::all()).await?
         {
-            rows.push(event_rollups::ActiveModel {
-                hour_start: Set(hour),
-                artist_id: Set(artist_id),
-                release_id: Set(release_id.unwrap_or(0)),
-                kind: Set(kind),
-                dimension: Set(dimension.map_or(TOTAL, Dimension::as_str).to_owned()),
-                value: Set(value.unwrap_or_default()),
-                events: Set(count),
-                ..Default::default()
-            });
+            let key = (artist_id, release_id.unwrap_or(0));
+            rows.push(rollup_row(
+                HOUR,
+                hour,
+                key,
+                &kind,
+                name,
+                value.unwrap_or_default(),
+                count,
+            ));
         }
     }
     // Bots, link previews and prefetches: one count per release, so admins can see what was filtered.
@@ -197,58 +290,125 @@ async fn roll_up_hour(db: &impl ConnectionTrait, hour: DateTime<Utc>) -> Result<
         .all(db)
         .await?;
     for (artist_id, release_id, count) in bots {
-        rows.push(event_rollups::ActiveModel {
-            hour_start: Set(hour),
-            artist_id: Set(artist_id),
-            release_id: Set(release_id.unwrap_or(0)),
-            kind: Set(FILTERED_KIND.to_owned()),
-            dimension: Set(TOTAL.to_owned()),
-            value: Set(String::new()),
-            events: Set(count),
-            ..Default::default()
-        });
+        let key = (artist_id, release_id.unwrap_or(0));
+        rows.push(rollup_row(
+            HOUR,
+            hour,
+            key,
+            FILTERED_KIND,
+            TOTAL,
+            String::new(),
+            count,
+        ));
     }
     // Sessions continue from the hour before and stay open into the next.
     let mut open = OpenSessions::load(db).await?;
     let sessions = open.walk(db, hour, end, hour).await?;
     open.save(db, end).await?;
-    for ((artist_id, release_id), (started, engaged)) in sessions {
+    for (key, (started, engaged)) in sessions {
         for (kind, count) in [(SESSION_KIND, started), (ENGAGED_KIND, engaged)] {
-            rows.push(event_rollups::ActiveModel {
-                hour_start: Set(hour),
-                artist_id: Set(artist_id),
-                release_id: Set(release_id),
-                kind: Set(kind.to_owned()),
-                dimension: Set(TOTAL.to_owned()),
-                value: Set(String::new()),
-                events: Set(count as i64),
-                ..Default::default()
-            });
+            if count > 0 {
+                rows.push(rollup_row(
+                    HOUR,
+                    hour,
+                    key,
+                    kind,
+                    TOTAL,
+                    String::new(),
+                    count as i64,
+                ));
+            }
         }
     }
-    // Batches keep each statement under the backends' bind-parameter limits.
-    for chunk in rows.chunks(500) {
-        event_rollups::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await?;
-    }
-    Ok(())
+    insert_rollups(db, rows).await
 }
 
-/// Distinct visitors (by page views) of a span, grouped by (artist, release, value of `dimension`).
+/// (artist, release, kind, dimension, value) → events.
+type RollupKey = (i32, i32, String, String, String);
+
+/// Sums the rows of `span` starting in `from..to` into rows of `into` starting at `from`; per release, plus per
+/// artist when `per_artist` (the finer rows already have artist rows otherwise).
+async fn merge_periods(
+    db: &impl ConnectionTrait,
+    span: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    into: &str,
+    per_artist: bool,
+) -> Result<(), AppError> {
+    delete_period(db, into, from).await?;
+    let finer: Vec<(i32, i32, String, String, String, Option<i64>)> = event_rollups::Entity::find()
+        .select_only()
+        .column(event_rollups::Column::ArtistId)
+        .column(event_rollups::Column::ReleaseId)
+        .column(event_rollups::Column::Kind)
+        .column(event_rollups::Column::Dimension)
+        .column(event_rollups::Column::Value)
+        .column_as(sum_bigint(event_rollups::Column::Events), "events")
+        .filter(event_rollups::Column::Span.eq(span))
+        .filter(event_rollups::Column::PeriodStart.gte(from))
+        .filter(event_rollups::Column::PeriodStart.lt(to))
+        .group_by(event_rollups::Column::ArtistId)
+        .group_by(event_rollups::Column::ReleaseId)
+        .group_by(event_rollups::Column::Kind)
+        .group_by(event_rollups::Column::Dimension)
+        .group_by(event_rollups::Column::Value)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut merged: HashMap<RollupKey, i64> = HashMap::new();
+    for (artist_id, release_id, kind, dimension, value, events) in finer {
+        let events = events.unwrap_or(0);
+        if per_artist {
+            *merged
+                .entry((
+                    artist_id,
+                    ALL_RELEASES,
+                    kind.clone(),
+                    dimension.clone(),
+                    value.clone(),
+                ))
+                .or_default() += events;
+        }
+        *merged
+            .entry((artist_id, release_id, kind, dimension, value))
+            .or_default() += events;
+    }
+    let rows = merged
+        .into_iter()
+        .map(
+            |((artist_id, release_id, kind, dimension, value), events)| {
+                rollup_row(
+                    into,
+                    from,
+                    (artist_id, release_id),
+                    &kind,
+                    &dimension,
+                    value,
+                    events,
+                )
+            },
+        )
+        .collect();
+    insert_rollups(db, rows).await
+}
+
+/// Distinct visitors (by page views) of `from..to` within `scope`, per (artist, release) or, not `per_release`,
+/// per artist (release `None`).
 pub async fn count_visitors(
     db: &impl ConnectionTrait,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-    dimension: Option<Dimension>,
-) -> Result<Vec<(i32, Option<i32>, Option<String>, i64)>, AppError> {
+    per_release: bool,
+    scope: Condition,
+) -> Result<Vec<(i32, Option<i32>, i64)>, AppError> {
     let mut query = events::Entity::find()
         .select_only()
-        .column(events::Column::ArtistId)
-        .column(events::Column::ReleaseId);
-    query = match dimension {
-        Some(dimension) => query.column(column(dimension)),
-        None => query.expr(Expr::value(Option::<String>::None)),
+        .column(events::Column::ArtistId);
+    query = if per_release {
+        query.column(events::Column::ReleaseId)
+    } else {
+        query.expr(Expr::value(Option::<i32>::None))
     };
     query = query
         .column_as(
@@ -256,44 +416,117 @@ pub async fn count_visitors(
             "visitors",
         )
         .filter(humans_between(from, to))
+        .filter(scope)
         .filter(events::Column::Kind.eq("page_view"))
         .filter(events::Column::VisitorHash.is_not_null())
-        .group_by(events::Column::ArtistId)
-        .group_by(events::Column::ReleaseId);
-    if let Some(dimension) = dimension {
-        query = query.group_by(column(dimension));
+        .group_by(events::Column::ArtistId);
+    if per_release {
+        query = query.group_by(events::Column::ReleaseId);
     }
     Ok(query.into_tuple().all(db).await?)
 }
 
-async fn roll_up_day(db: &impl ConnectionTrait, day: chrono::NaiveDate) -> Result<(), AppError> {
-    let key = day.format("%Y-%m-%d").to_string();
-    let start = day.and_time(NaiveTime::MIN).and_utc();
-    let end = start + Duration::days(1);
+fn visitor_row(
+    period: &str,
+    artist_id: i32,
+    release_id: i32,
+    visitors: i64,
+) -> visitor_rollups::ActiveModel {
+    visitor_rollups::ActiveModel {
+        period: Set(period.to_owned()),
+        artist_id: Set(artist_id),
+        release_id: Set(release_id),
+        visitors: Set(visitors),
+        ..Default::default()
+    }
+}
+
+async fn insert_visitors(
+    db: &impl ConnectionTrait,
+    period: &str,
+    rows: Vec<visitor_rollups::ActiveModel>,
+) -> Result<(), AppError> {
     visitor_rollups::Entity::delete_many()
-        .filter(visitor_rollups::Column::Day.eq(key.clone()))
+        .filter(visitor_rollups::Column::Period.eq(period))
         .exec(db)
         .await?;
-    let mut rows = Vec::new();
-    for dimension in std::iter::once(None).chain(Dimension::ALL.into_iter().map(Some)) {
-        for (artist_id, release_id, value, visitors) in
-            count_visitors(db, start, end, dimension).await?
-        {
-            rows.push(visitor_rollups::ActiveModel {
-                day: Set(key.clone()),
-                artist_id: Set(artist_id),
-                release_id: Set(release_id.unwrap_or(0)),
-                dimension: Set(dimension.map_or(TOTAL, Dimension::as_str).to_owned()),
-                value: Set(value.unwrap_or_default()),
-                visitors: Set(visitors),
-                ..Default::default()
-            });
-        }
-    }
     for chunk in rows.chunks(500) {
         visitor_rollups::Entity::insert_many(chunk.to_vec())
             .exec(db)
             .await?;
     }
     Ok(())
+}
+
+/// A closed day: its hours become day rows (and go), and its distinct visitors are counted.
+async fn roll_up_day(db: &impl ConnectionTrait, day: NaiveDate) -> Result<(), AppError> {
+    let start = day_start(day);
+    let end = start + Duration::days(1);
+    merge_periods(db, HOUR, start, end, DAY, true).await?;
+    event_rollups::Entity::delete_many()
+        .filter(event_rollups::Column::Span.eq(HOUR))
+        .filter(event_rollups::Column::PeriodStart.gte(start))
+        .filter(event_rollups::Column::PeriodStart.lt(end))
+        .exec(db)
+        .await?;
+    let key = day_key(day);
+    let mut rows = Vec::new();
+    for per_release in [true, false] {
+        for (artist_id, release_id, visitors) in
+            count_visitors(db, start, end, per_release, Condition::all()).await?
+        {
+            let release_id = if per_release {
+                release_id.unwrap_or(0)
+            } else {
+                ALL_RELEASES
+            };
+            rows.push(visitor_row(&key, artist_id, release_id, visitors));
+        }
+    }
+    insert_visitors(db, &key, rows).await
+}
+
+/// A closed month: its days become month rows (the days stay, for ranges that start or end mid-month), and its
+/// daily unique visitors are summed.
+async fn roll_up_month(db: &impl ConnectionTrait, first: NaiveDate) -> Result<(), AppError> {
+    let end = next_month(first);
+    merge_periods(db, DAY, day_start(first), day_start(end), MONTH, false).await?;
+    let days: Vec<String> = first
+        .iter_days()
+        .take_while(|day| *day < end)
+        .map(day_key)
+        .collect();
+    let sums: Vec<(i32, i32, Option<i64>)> = visitor_rollups::Entity::find()
+        .select_only()
+        .column(visitor_rollups::Column::ArtistId)
+        .column(visitor_rollups::Column::ReleaseId)
+        .column_as(sum_bigint(visitor_rollups::Column::Visitors), "visitors")
+        .filter(visitor_rollups::Column::Period.is_in(days))
+        .group_by(visitor_rollups::Column::ArtistId)
+        .group_by(visitor_rollups::Column::ReleaseId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let key = month_key(first);
+    let rows = sums
+        .into_iter()
+        .map(|(artist_id, release_id, visitors)| {
+            visitor_row(&key, artist_id, release_id, visitors.unwrap_or(0))
+        })
+        .collect();
+    insert_visitors(db, &key, rows).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_roll_over_the_year() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(next_month(day(2026, 11, 21)), day(2026, 12, 1));
+        assert_eq!(next_month(day(2026, 12, 31)), day(2027, 1, 1));
+        assert_eq!(month_key(day(2026, 2, 1)), "2026-02");
+        assert_eq!(day_key(day(2026, 2, 3)), "2026-02-03");
+    }
 }

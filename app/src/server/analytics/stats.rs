@@ -1,14 +1,17 @@
-//! The numbers the dashboard shows, read from the rollups for the rolled-up past and from raw events for the few
-//! hours since, so a report is both fast and current.
-use super::rollups::{self, FILTERED_KIND};
+//! The numbers the dashboard shows. A range is read from the coarsest rollups that cover it (month rows for whole
+//! closed months, day rows for other closed days, hour rows for today's closed hours) and from raw events for the
+//! minutes since the last rollup, so a report is both fast at tens of millions of events and current.
+use super::rollups::{
+    self, day_key, day_start, month_key, next_month, ALL_RELEASES, DAY, FILTERED_KIND, HOUR, MONTH,
+};
 use super::sessions::{OpenSessions, SessionCounts, ENGAGED_KIND, SESSION_KIND};
-use super::TOTAL;
+use super::{sum_bigint, TOTAL};
 use crate::server::entities::{event_rollups, events, visitor_rollups};
 use crate::types::{
     AppError, Breakdown, BreakdownRow, Dimension, LinkRow, ReleaseRow, SeriesPoint, StatCards,
     StreamingService,
 };
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
@@ -29,25 +32,44 @@ impl Target {
         }
     }
 
+    /// The rollup rows that add up to this target's numbers: for several artists, their artist rows in days and
+    /// months and their release rows in hours (hours have no artist rows).
     fn rollup_condition(&self) -> Condition {
         match self {
             Target::Release { release_id, .. } => {
                 Condition::all().add(event_rollups::Column::ReleaseId.eq(*release_id))
             }
-            Target::Artists(ids) => {
-                Condition::all().add(event_rollups::Column::ArtistId.is_in(ids.clone()))
-            }
+            Target::Artists(ids) => Condition::all()
+                .add(event_rollups::Column::ArtistId.is_in(ids.clone()))
+                .add(
+                    Condition::any()
+                        .add(event_rollups::Column::Span.eq(HOUR))
+                        .add(event_rollups::Column::ReleaseId.eq(ALL_RELEASES)),
+                ),
         }
     }
 
+    /// The per-release rollup rows of this target (no artist rows).
+    fn release_rows_condition(&self) -> Condition {
+        match self {
+            Target::Release { release_id, .. } => {
+                Condition::all().add(event_rollups::Column::ReleaseId.eq(*release_id))
+            }
+            Target::Artists(ids) => Condition::all()
+                .add(event_rollups::Column::ArtistId.is_in(ids.clone()))
+                .add(event_rollups::Column::ReleaseId.ne(ALL_RELEASES)),
+        }
+    }
+
+    /// Distinct visitors of a release, or of each artist over all their pages.
     fn visitor_condition(&self) -> Condition {
         match self {
             Target::Release { release_id, .. } => {
                 Condition::all().add(visitor_rollups::Column::ReleaseId.eq(*release_id))
             }
-            Target::Artists(ids) => {
-                Condition::all().add(visitor_rollups::Column::ArtistId.is_in(ids.clone()))
-            }
+            Target::Artists(ids) => Condition::all()
+                .add(visitor_rollups::Column::ArtistId.is_in(ids.clone()))
+                .add(visitor_rollups::Column::ReleaseId.eq(ALL_RELEASES)),
         }
     }
 
@@ -72,13 +94,11 @@ pub struct Days {
 
 impl Days {
     pub fn start(&self) -> DateTime<Utc> {
-        self.from.and_time(NaiveTime::MIN).and_utc()
+        day_start(self.from)
     }
 
     pub fn end(&self) -> DateTime<Utc> {
-        (self.to + Duration::days(1))
-            .and_time(NaiveTime::MIN)
-            .and_utc()
+        day_start(self.to + Duration::days(1))
     }
 
     pub fn count(&self) -> i64 {
@@ -94,13 +114,95 @@ impl Days {
     }
 }
 
-/// SUM as BIGINT: PostgreSQL sums bigints into NUMERIC, which does not decode as an i64.
-fn sum_bigint(column: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::Expr {
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    Expr::col(column).sum().cast_as("BIGINT")
+/// Where each part of a range is read from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Whole closed months (their first days): month rows.
+    pub months: Vec<NaiveDate>,
+    /// Other closed days: day rows.
+    pub days: Vec<NaiveDate>,
+    /// The closed hours of the day the rollups are in: hour rows.
+    pub hours: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Since the last rollup: raw events.
+    pub raw: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Days not closed yet and already begun, whose distinct visitors come from raw events.
+    pub open_days: Vec<NaiveDate>,
 }
 
-/// Counts per (kind, value) over `days` for `dimension` (`None`: totals).
+/// Splits `days` between the rollups (everything before `done`) and raw events (up to `now`). With `months`,
+/// whole months read as one row each; without, every day has rows of its own (for the daily series).
+pub fn plan(days: Days, done: Option<DateTime<Utc>>, now: DateTime<Utc>, months: bool) -> Plan {
+    let mut plan = Plan::default();
+    let rolled = done.map_or(days.start(), |done| done.clamp(days.start(), days.end()));
+    let mut day = days.from;
+    while day <= days.to && day_start(day + Duration::days(1)) <= rolled {
+        let month_end = next_month(day);
+        if months
+            && day.day() == 1
+            && month_end - Duration::days(1) <= days.to
+            && day_start(month_end) <= rolled
+        {
+            plan.months.push(day);
+            day = month_end;
+        } else {
+            plan.days.push(day);
+            day += Duration::days(1);
+        }
+    }
+    if day <= days.to && day_start(day) < rolled {
+        plan.hours = Some((day_start(day), rolled));
+    }
+    let raw_end = days.end().min(now + Duration::seconds(1));
+    if rolled < raw_end {
+        plan.raw = Some((rolled, raw_end));
+    }
+    while day <= days.to && day_start(day) <= now {
+        plan.open_days.push(day);
+        day += Duration::days(1);
+    }
+    plan
+}
+
+impl Plan {
+    /// The rollup rows of the planned periods; `None` when nothing is rolled up.
+    fn periods(&self) -> Option<Condition> {
+        let mut any = Condition::any();
+        let mut some = false;
+        for (span, firsts) in [(MONTH, &self.months), (DAY, &self.days)] {
+            if !firsts.is_empty() {
+                some = true;
+                any = any.add(
+                    Condition::all()
+                        .add(event_rollups::Column::Span.eq(span))
+                        .add(
+                            event_rollups::Column::PeriodStart
+                                .is_in(firsts.iter().map(|day| day_start(*day))),
+                        ),
+                );
+            }
+        }
+        if let Some((from, to)) = self.hours {
+            some = true;
+            any = any.add(
+                Condition::all()
+                    .add(event_rollups::Column::Span.eq(HOUR))
+                    .add(event_rollups::Column::PeriodStart.gte(from))
+                    .add(event_rollups::Column::PeriodStart.lt(to)),
+            );
+        }
+        some.then_some(any)
+    }
+
+    /// The `visitor_rollups` periods of the closed days and months.
+    fn visitor_periods(&self) -> Vec<String> {
+        let months = self.months.iter().map(|first| month_key(*first));
+        months
+            .chain(self.days.iter().map(|day| day_key(*day)))
+            .collect()
+    }
+}
+
+/// Counts per (kind, value) over `days` for `dimension` (`None`: totals, with sessions and filtered requests).
 async fn counts(
     db: &impl ConnectionTrait,
     target: &Target,
@@ -108,10 +210,10 @@ async fn counts(
     dimension: Option<Dimension>,
     now: DateTime<Utc>,
 ) -> Result<HashMap<(String, String), u64>, AppError> {
-    let done = rollups::done_until(db).await?.unwrap_or(days.start());
-    let rolled_end = done.min(days.end());
+    let done = rollups::done_until(db).await?;
+    let plan = plan(days, done, now, true);
     let mut totals: HashMap<(String, String), u64> = HashMap::new();
-    if days.start() < rolled_end {
+    if let Some(periods) = plan.periods() {
         let rows: Vec<(String, String, Option<i64>)> = event_rollups::Entity::find()
             .select_only()
             .column(event_rollups::Column::Kind)
@@ -119,8 +221,7 @@ async fn counts(
             .column_as(sum_bigint(event_rollups::Column::Events), "events")
             .filter(target.rollup_condition())
             .filter(event_rollups::Column::Dimension.eq(dimension.map_or(TOTAL, Dimension::as_str)))
-            .filter(event_rollups::Column::HourStart.gte(days.start()))
-            .filter(event_rollups::Column::HourStart.lt(rolled_end))
+            .filter(periods)
             .group_by(event_rollups::Column::Kind)
             .group_by(event_rollups::Column::Value)
             .into_tuple()
@@ -130,22 +231,14 @@ async fn counts(
             *totals.entry((kind, value)).or_default() += sum.unwrap_or(0).max(0) as u64;
         }
     }
-    // The hours since the last rollup, straight from the events.
-    let tail_start = done.max(days.start());
-    let tail_end = days.end().min(now + Duration::seconds(1));
-    if tail_start < tail_end {
-        for (artist_id, release_id, kind, value, count) in
-            rollups::count_events(db, tail_start, tail_end, dimension).await?
+    if let Some((from, to)) = plan.raw {
+        for (_, _, kind, value, count) in
+            rollups::count_events(db, from, to, dimension, target.event_condition()).await?
         {
-            if target.admits(artist_id, release_id) {
-                *totals.entry((kind, value.unwrap_or_default())).or_default() +=
-                    count.max(0) as u64;
-            }
+            *totals.entry((kind, value.unwrap_or_default())).or_default() += count.max(0) as u64;
         }
         if dimension.is_none() {
-            for (_, (started, engaged)) in
-                tail_sessions(db, target, done, tail_start, tail_end).await?
-            {
+            for (_, (started, engaged)) in tail_sessions(db, target, done, from, to).await? {
                 *totals
                     .entry((SESSION_KIND.to_owned(), String::new()))
                     .or_default() += started;
@@ -155,8 +248,8 @@ async fn counts(
             }
             let bots = events::Entity::find()
                 .filter(target.event_condition())
-                .filter(events::Column::OccurredAt.gte(tail_start))
-                .filter(events::Column::OccurredAt.lt(tail_end))
+                .filter(events::Column::OccurredAt.gte(from))
+                .filter(events::Column::OccurredAt.lt(to))
                 .filter(events::Column::IsBot.eq(true))
                 .count(db)
                 .await?;
@@ -173,70 +266,90 @@ async fn counts(
 async fn tail_sessions(
     db: &impl ConnectionTrait,
     target: &Target,
-    done: DateTime<Utc>,
+    done: Option<DateTime<Utc>>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<SessionCounts, AppError> {
-    let mut open = OpenSessions::load(db).await?;
-    let mut sessions = open.walk(db, done, to, from).await?;
+    let mut open = if done.is_some() {
+        OpenSessions::load(db).await?
+    } else {
+        OpenSessions::default()
+    };
+    let mut sessions = open
+        .walk(db, done.unwrap_or(from).min(from), to, from)
+        .await?;
     sessions.retain(|(artist_id, release_id), _| {
         target.admits(*artist_id, Some(*release_id).filter(|id| *id != 0))
     });
     Ok(sessions)
 }
 
-/// The days of `days` the rollups cover (as `YYYY-MM-DD`), and the days still to be read from raw events.
-fn split_days(done: Option<DateTime<Utc>>, days: Days) -> (Vec<String>, Vec<NaiveDate>) {
-    let mut rolled_days = Vec::new();
-    let mut raw_days = Vec::new();
-    let mut day = days.from;
-    while day <= days.to {
-        let day_end = (day + Duration::days(1)).and_time(NaiveTime::MIN).and_utc();
-        if done.is_some_and(|done| done >= day_end) {
-            rolled_days.push(day.format("%Y-%m-%d").to_string());
-        } else {
-            raw_days.push(day);
-        }
-        day += Duration::days(1);
-    }
-    (rolled_days, raw_days)
-}
-
-/// Unique visitors per value over `days`: daily uniques summed (hashes change every day by design).
+/// Unique visitors of `target` over `days`: daily uniques summed (hashes change every day by design).
 async fn visitors(
     db: &impl ConnectionTrait,
     target: &Target,
     days: Days,
-    dimension: Option<Dimension>,
-) -> Result<HashMap<String, u64>, AppError> {
-    let (rolled_days, raw_days) = split_days(rollups::done_until(db).await?, days);
-    let mut totals: HashMap<String, u64> = HashMap::new();
-    if !rolled_days.is_empty() {
-        let rows: Vec<(String, Option<i64>)> = visitor_rollups::Entity::find()
+    now: DateTime<Utc>,
+) -> Result<u64, AppError> {
+    Ok(visitors_by_release(db, target, days, now, false)
+        .await?
+        .values()
+        .sum())
+}
+
+/// Unique visitors over `days` per (artist, release), or with `!per_release` the target's own count (per release
+/// for one release, per artist over all their pages for several).
+async fn visitors_by_release(
+    db: &impl ConnectionTrait,
+    target: &Target,
+    days: Days,
+    now: DateTime<Utc>,
+    per_release: bool,
+) -> Result<HashMap<ReleaseKey, u64>, AppError> {
+    let plan = plan(days, rollups::done_until(db).await?, now, true);
+    let mut totals: HashMap<ReleaseKey, u64> = HashMap::new();
+    let periods = plan.visitor_periods();
+    if !periods.is_empty() {
+        let level = if per_release {
+            match target {
+                Target::Release { .. } => target.visitor_condition(),
+                Target::Artists(ids) => Condition::all()
+                    .add(visitor_rollups::Column::ArtistId.is_in(ids.clone()))
+                    .add(visitor_rollups::Column::ReleaseId.ne(ALL_RELEASES)),
+            }
+        } else {
+            target.visitor_condition()
+        };
+        let rows: Vec<(i32, i32, Option<i64>)> = visitor_rollups::Entity::find()
             .select_only()
-            .column(visitor_rollups::Column::Value)
+            .column(visitor_rollups::Column::ArtistId)
+            .column(visitor_rollups::Column::ReleaseId)
             .column_as(sum_bigint(visitor_rollups::Column::Visitors), "visitors")
-            .filter(target.visitor_condition())
-            .filter(
-                visitor_rollups::Column::Dimension.eq(dimension.map_or(TOTAL, Dimension::as_str)),
-            )
-            .filter(visitor_rollups::Column::Day.is_in(rolled_days))
-            .group_by(visitor_rollups::Column::Value)
+            .filter(level)
+            .filter(visitor_rollups::Column::Period.is_in(periods))
+            .group_by(visitor_rollups::Column::ArtistId)
+            .group_by(visitor_rollups::Column::ReleaseId)
             .into_tuple()
             .all(db)
             .await?;
-        for (value, sum) in rows {
-            *totals.entry(value).or_default() += sum.unwrap_or(0).max(0) as u64;
+        for (artist_id, release_id, sum) in rows {
+            *totals.entry((artist_id, release_id)).or_default() += sum.unwrap_or(0).max(0) as u64;
         }
     }
-    for day in raw_days {
-        let start = day.and_time(NaiveTime::MIN).and_utc();
-        for (artist_id, release_id, value, count) in
-            rollups::count_visitors(db, start, start + Duration::days(1), dimension).await?
+    let by_release = per_release || matches!(target, Target::Release { .. });
+    for day in plan.open_days {
+        let start = day_start(day);
+        for (artist_id, release_id, count) in rollups::count_visitors(
+            db,
+            start,
+            start + Duration::days(1),
+            by_release,
+            target.event_condition(),
+        )
+        .await?
         {
-            if target.admits(artist_id, release_id) {
-                *totals.entry(value.unwrap_or_default()).or_default() += count.max(0) as u64;
-            }
+            let release_id = release_id.unwrap_or(if by_release { 0 } else { ALL_RELEASES });
+            *totals.entry((artist_id, release_id)).or_default() += count.max(0) as u64;
         }
     }
     Ok(totals)
@@ -257,20 +370,15 @@ pub async fn cards(
     now: DateTime<Utc>,
 ) -> Result<StatCards, AppError> {
     let counts = counts(db, target, days, None, now).await?;
-    let visitors = visitors(db, target, days, None).await?;
     let visits = kind_total(&counts, "page_view");
     let click_outs = kind_total(&counts, "click_out");
     let sessions = kind_total(&counts, SESSION_KIND);
     let engaged_sessions = kind_total(&counts, ENGAGED_KIND);
     Ok(StatCards {
         visits,
-        unique_visitors: visitors.values().sum(),
+        unique_visitors: visitors(db, target, days, now).await?,
         click_outs,
-        click_through_rate: if visits == 0 {
-            0.0
-        } else {
-            click_outs as f64 / visits as f64
-        },
+        click_through_rate: ratio(click_outs, visits),
         custom_clicks: kind_total(&counts, "custom_click"),
         shares: kind_total(&counts, "share"),
         video_plays: kind_total(&counts, "video_play"),
@@ -280,11 +388,7 @@ pub async fn cards(
         sessions,
         engaged_sessions,
         // A session counts where it starts, its engagement where the action is: a range can cut between them.
-        engagement_rate: if sessions == 0 {
-            0.0
-        } else {
-            engaged_sessions.min(sessions) as f64 / sessions as f64
-        },
+        engagement_rate: ratio(engaged_sessions, sessions),
         filtered: kind_total(&counts, FILTERED_KIND),
     })
 }
@@ -296,23 +400,23 @@ pub async fn series(
     days: Days,
     now: DateTime<Utc>,
 ) -> Result<Vec<SeriesPoint>, AppError> {
-    let mut points: BTreeMap<NaiveDate, SeriesPoint> = BTreeMap::new();
-    let mut day = days.from;
-    while day <= days.to {
-        points.insert(
-            day,
-            SeriesPoint {
+    let mut points: BTreeMap<NaiveDate, SeriesPoint> = days
+        .from
+        .iter_days()
+        .take_while(|day| *day <= days.to)
+        .map(|day| {
+            (
                 day,
-                visits: 0,
-                click_outs: 0,
-            },
-        );
-        day += Duration::days(1);
-    }
-    let done = rollups::done_until(db).await?.unwrap_or(days.start());
-    let rolled_end = done.min(days.end());
-    let mut add = |at: DateTime<Utc>, kind: &str, count: u64| {
-        if let Some(point) = points.get_mut(&at.date_naive()) {
+                SeriesPoint {
+                    day,
+                    visits: 0,
+                    click_outs: 0,
+                },
+            )
+        })
+        .collect();
+    let mut add = |day: NaiveDate, kind: &str, count: u64| {
+        if let Some(point) = points.get_mut(&day) {
             match kind {
                 "page_view" => point.visits += count,
                 "click_out" => point.click_outs += count,
@@ -320,38 +424,37 @@ pub async fn series(
             }
         }
     };
-    if days.start() < rolled_end {
+    let plan = plan(days, rollups::done_until(db).await?, now, false);
+    if let Some(periods) = plan.periods() {
         let rows: Vec<(DateTime<Utc>, String, Option<i64>)> = event_rollups::Entity::find()
             .select_only()
-            .column(event_rollups::Column::HourStart)
+            .column(event_rollups::Column::PeriodStart)
             .column(event_rollups::Column::Kind)
             .column_as(sum_bigint(event_rollups::Column::Events), "events")
             .filter(target.rollup_condition())
             .filter(event_rollups::Column::Dimension.eq(TOTAL))
             .filter(event_rollups::Column::Kind.is_in(["page_view", "click_out"]))
-            .filter(event_rollups::Column::HourStart.gte(days.start()))
-            .filter(event_rollups::Column::HourStart.lt(rolled_end))
-            .group_by(event_rollups::Column::HourStart)
+            .filter(periods)
+            .group_by(event_rollups::Column::PeriodStart)
             .group_by(event_rollups::Column::Kind)
             .into_tuple()
             .all(db)
             .await?;
-        for (hour, kind, sum) in rows {
-            add(hour, &kind, sum.unwrap_or(0).max(0) as u64);
+        for (start, kind, sum) in rows {
+            add(start.date_naive(), &kind, sum.unwrap_or(0).max(0) as u64);
         }
     }
-    let mut hour = done.max(days.start());
-    let tail_end = days.end().min(now + Duration::seconds(1));
-    while hour < tail_end {
-        let next = (rollups::floor_hour(hour) + Duration::hours(1)).min(tail_end);
-        for (artist_id, release_id, kind, _, count) in
-            rollups::count_events(db, hour, next, None).await?
-        {
-            if target.admits(artist_id, release_id) {
-                add(hour, &kind, count.max(0) as u64);
+    if let Some((from, to)) = plan.raw {
+        let mut slice = from;
+        while slice < to {
+            let slice_end = day_start(slice.date_naive() + Duration::days(1)).min(to);
+            for (_, _, kind, _, count) in
+                rollups::count_events(db, slice, slice_end, None, target.event_condition()).await?
+            {
+                add(slice.date_naive(), &kind, count.max(0) as u64);
             }
+            slice = slice_end;
         }
-        hour = next;
     }
     Ok(points.into_values().collect())
 }
@@ -404,8 +507,8 @@ async fn totals_by_release(
     days: Days,
     now: DateTime<Utc>,
 ) -> Result<HashMap<ReleaseKey, HashMap<String, u64>>, AppError> {
-    let done = rollups::done_until(db).await?.unwrap_or(days.start());
-    let rolled_end = done.min(days.end());
+    let done = rollups::done_until(db).await?;
+    let plan = plan(days, done, now, true);
     let mut totals: HashMap<ReleaseKey, HashMap<String, u64>> = HashMap::new();
     let mut add = |key: ReleaseKey, kind: &str, count: u64| {
         *totals
@@ -414,17 +517,16 @@ async fn totals_by_release(
             .entry(kind.to_owned())
             .or_default() += count;
     };
-    if days.start() < rolled_end {
+    if let Some(periods) = plan.periods() {
         let rows: Vec<(i32, i32, String, Option<i64>)> = event_rollups::Entity::find()
             .select_only()
             .column(event_rollups::Column::ArtistId)
             .column(event_rollups::Column::ReleaseId)
             .column(event_rollups::Column::Kind)
             .column_as(sum_bigint(event_rollups::Column::Events), "events")
-            .filter(target.rollup_condition())
+            .filter(target.release_rows_condition())
             .filter(event_rollups::Column::Dimension.eq(TOTAL))
-            .filter(event_rollups::Column::HourStart.gte(days.start()))
-            .filter(event_rollups::Column::HourStart.lt(rolled_end))
+            .filter(periods)
             .group_by(event_rollups::Column::ArtistId)
             .group_by(event_rollups::Column::ReleaseId)
             .group_by(event_rollups::Column::Kind)
@@ -439,66 +541,19 @@ async fn totals_by_release(
             );
         }
     }
-    let tail_start = done.max(days.start());
-    let tail_end = days.end().min(now + Duration::seconds(1));
-    if tail_start < tail_end {
+    if let Some((from, to)) = plan.raw {
         for (artist_id, release_id, kind, _, count) in
-            rollups::count_events(db, tail_start, tail_end, None).await?
+            rollups::count_events(db, from, to, None, target.event_condition()).await?
         {
-            if target.admits(artist_id, release_id) {
-                add(
-                    (artist_id, release_id.unwrap_or(0)),
-                    &kind,
-                    count.max(0) as u64,
-                );
-            }
+            add(
+                (artist_id, release_id.unwrap_or(0)),
+                &kind,
+                count.max(0) as u64,
+            );
         }
-        for (key, (started, engaged)) in
-            tail_sessions(db, target, done, tail_start, tail_end).await?
-        {
+        for (key, (started, engaged)) in tail_sessions(db, target, done, from, to).await? {
             add(key, SESSION_KIND, started);
             add(key, ENGAGED_KIND, engaged);
-        }
-    }
-    Ok(totals)
-}
-
-/// Unique visitors per release over `days` (daily uniques summed).
-async fn visitors_by_release(
-    db: &impl ConnectionTrait,
-    target: &Target,
-    days: Days,
-) -> Result<HashMap<ReleaseKey, u64>, AppError> {
-    let (rolled_days, raw_days) = split_days(rollups::done_until(db).await?, days);
-    let mut totals: HashMap<ReleaseKey, u64> = HashMap::new();
-    if !rolled_days.is_empty() {
-        let rows: Vec<(i32, i32, Option<i64>)> = visitor_rollups::Entity::find()
-            .select_only()
-            .column(visitor_rollups::Column::ArtistId)
-            .column(visitor_rollups::Column::ReleaseId)
-            .column_as(sum_bigint(visitor_rollups::Column::Visitors), "visitors")
-            .filter(target.visitor_condition())
-            .filter(visitor_rollups::Column::Dimension.eq(TOTAL))
-            .filter(visitor_rollups::Column::Day.is_in(rolled_days))
-            .group_by(visitor_rollups::Column::ArtistId)
-            .group_by(visitor_rollups::Column::ReleaseId)
-            .into_tuple()
-            .all(db)
-            .await?;
-        for (artist_id, release_id, sum) in rows {
-            *totals.entry((artist_id, release_id)).or_default() += sum.unwrap_or(0).max(0) as u64;
-        }
-    }
-    for day in raw_days {
-        let start = day.and_time(NaiveTime::MIN).and_utc();
-        for (artist_id, release_id, _, count) in
-            rollups::count_visitors(db, start, start + Duration::days(1), None).await?
-        {
-            if target.admits(artist_id, release_id) {
-                *totals
-                    .entry((artist_id, release_id.unwrap_or(0)))
-                    .or_default() += count.max(0) as u64;
-            }
         }
     }
     Ok(totals)
@@ -524,7 +579,7 @@ pub async fn releases_table(
         return Ok(Vec::new());
     };
     let totals = totals_by_release(db, target, days, now).await?;
-    let visitors = visitors_by_release(db, target, days).await?;
+    let visitors = visitors_by_release(db, target, days, now, true).await?;
     let release_ids: Vec<i32> = totals
         .keys()
         .map(|(_, id)| *id)
@@ -790,4 +845,63 @@ pub async fn report(
         live_visits: live_visits(db, target, now).await?,
         generated_at: now,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+    }
+
+    fn at(m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap()
+    }
+
+    #[test]
+    fn whole_closed_months_read_as_months_the_rest_as_days_hours_and_raw_events() {
+        let range = Days {
+            from: day(9, 15),
+            to: day(11, 21),
+        };
+        let now = at(11, 21, 9, 30);
+        let plan = plan(range, Some(at(11, 21, 9, 0)), now, true);
+        assert_eq!(plan.months, [day(10, 1)], "October is whole and closed");
+        assert_eq!(
+            plan.days.len(),
+            16 + 20,
+            "half of September and November 1-20"
+        );
+        assert_eq!(plan.days[0], day(9, 15));
+        assert_eq!(plan.hours, Some((at(11, 21, 0, 0), at(11, 21, 9, 0))));
+        assert_eq!(
+            plan.raw,
+            Some((at(11, 21, 9, 0), now + Duration::seconds(1)))
+        );
+        assert_eq!(plan.open_days, [day(11, 21)]);
+
+        let daily = super::plan(range, Some(at(11, 21, 9, 0)), now, false);
+        assert!(daily.months.is_empty());
+        assert_eq!(daily.days.len(), 16 + 31 + 20);
+    }
+
+    #[test]
+    fn without_rollups_everything_is_raw_and_a_past_range_has_no_raw_part() {
+        let range = Days {
+            from: day(11, 1),
+            to: day(11, 2),
+        };
+        let now = at(11, 21, 9, 30);
+        let nothing = plan(range, None, now, true);
+        assert!(nothing.months.is_empty() && nothing.days.is_empty() && nothing.hours.is_none());
+        assert_eq!(nothing.raw, Some((at(11, 1, 0, 0), at(11, 3, 0, 0))));
+        assert_eq!(nothing.open_days, [day(11, 1), day(11, 2)]);
+
+        let rolled = plan(range, Some(at(11, 21, 9, 0)), now, true);
+        assert_eq!(rolled.days, [day(11, 1), day(11, 2)]);
+        assert_eq!((rolled.hours, rolled.raw), (None, None));
+        assert!(rolled.open_days.is_empty());
+    }
 }

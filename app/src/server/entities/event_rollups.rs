@@ -5,7 +5,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub hour_start: DateTimeUtc,
+    pub span: String,
+    pub period_start: DateTimeUtc,
     pub artist_id: i32,
     pub release_id: i32,
     pub kind: String,

@@ -5,11 +5,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub day: String,
+    pub period: String,
     pub artist_id: i32,
     pub release_id: i32,
-    pub dimension: String,
-    pub value: String,
     pub visitors: i64,
 }
 
