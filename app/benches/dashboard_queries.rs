@@ -12,7 +12,7 @@
 //! Run: `scripts/bench-dashboard.sh` (both backends), or
 //! `cargo bench -p app --features ssr --bench dashboard_queries -- 1000000`.
 use app::server::analytics::{rollups, stats};
-use app::server::entities::events;
+use app::server::entities::{events, releases as release_rows};
 use app::server::models::{
     artists::{self, NewArtist},
     organizations,
@@ -21,7 +21,7 @@ use app::server::models::{
 use app::server::testing::TestDb;
 use app::types::{ReleaseKind, ReleaseMode, ReleaseStatus, StreamingService};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder};
 use std::time::Instant;
 
 const ARTISTS: usize = 20;
@@ -236,6 +236,37 @@ async fn traffic(db: &DatabaseConnection, releases: &[(i32, i32)], total: u64, e
     }
 }
 
+/// Where a report's time goes, part by part (`BENCH_DETAIL=1`).
+async fn detail(
+    db: &DatabaseConnection,
+    target: &stats::Target,
+    range: stats::Days,
+    now: DateTime<Utc>,
+) {
+    let mut line = String::new();
+    macro_rules! time {
+        ($name:expr, $call:expr) => {{
+            let started = Instant::now();
+            $call.await.expect($name);
+            line.push_str(&format!(
+                " {} {:.1} ms;",
+                $name,
+                started.elapsed().as_secs_f64() * 1000.0
+            ));
+        }};
+    }
+    time!("cards", stats::cards(db, target, range, now));
+    time!("series", stats::series(db, target, range, now));
+    time!(
+        "referrer",
+        stats::breakdown(db, target, range, app::types::Dimension::Referrer, now, 10)
+    );
+    time!("releases", stats::releases_table(db, target, range, now));
+    time!("links", stats::links_table(db, target, range, 0, now));
+    time!("live", stats::live_visits(db, target, now));
+    eprintln!("   {line}");
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
@@ -256,28 +287,52 @@ async fn main() {
     // The data ends 20 minutes into an hour: that hour is still raw, as it would be between rollup runs.
     let now = Utc.with_ymd_and_hms(2026, 11, 21, 12, 20, 0).unwrap();
     for total in sizes {
-        let test_db = TestDb::new().await;
-        let db = &test_db.db;
-        let backend = format!("{:?}", db.get_database_backend());
-        let releases = catalog(db, now).await;
-
-        let started = Instant::now();
-        traffic(db, &releases, total, now).await;
-        let insert_secs = started.elapsed().as_secs_f64();
-
-        let started = Instant::now();
-        let mut hours = 0;
-        loop {
-            let run = rollups::run_once(db, "bench", now).await.expect("rollup");
-            if run.hours == 0 {
-                break;
+        // `BENCH_REUSE=sqlite:///tmp/x.db?mode=rwc` keeps the data between runs (for working on the queries).
+        let (db, test_db) = match std::env::var("BENCH_REUSE") {
+            Ok(url) => (
+                app::server::db::connect_and_migrate(&url)
+                    .await
+                    .expect("database"),
+                None,
+            ),
+            Err(_) => {
+                let test_db = TestDb::new().await;
+                (test_db.db.clone(), Some(test_db))
             }
-            hours += run.hours;
-        }
-        let rollup_secs = started.elapsed().as_secs_f64();
-        eprintln!(
-            "{backend} {total} events: inserted in {insert_secs:.0} s, {hours} hours rolled up in {rollup_secs:.0} s"
-        );
+        };
+        let db = &db;
+        let backend = format!("{:?}", db.get_database_backend());
+        let existing = release_rows::Entity::find()
+            .order_by_asc(release_rows::Column::Id)
+            .all(db)
+            .await
+            .expect("releases");
+        let releases = if existing.is_empty() {
+            let releases = catalog(db, now).await;
+            let started = Instant::now();
+            traffic(db, &releases, total, now).await;
+            let insert_secs = started.elapsed().as_secs_f64();
+
+            let started = Instant::now();
+            let mut hours = 0;
+            loop {
+                let run = rollups::run_once(db, "bench", now).await.expect("rollup");
+                if run.hours == 0 {
+                    break;
+                }
+                hours += run.hours;
+            }
+            let rollup_secs = started.elapsed().as_secs_f64();
+            eprintln!(
+                "{backend} {total} events: inserted in {insert_secs:.0} s, {hours} hours rolled up in {rollup_secs:.0} s"
+            );
+            releases
+        } else {
+            existing
+                .iter()
+                .map(|release| (release.artist_id, release.id))
+                .collect()
+        };
 
         let all_artists = {
             let mut ids: Vec<i32> = releases.iter().map(|(artist, _)| *artist).collect();
@@ -332,6 +387,9 @@ async fn main() {
                 if run > 0 {
                     times.push(ms); // the first run warms caches
                 }
+            }
+            if std::env::var_os("BENCH_DETAIL").is_some() {
+                detail(db, &target, range, now).await;
             }
             times.sort_by(f64::total_cmp);
             println!(

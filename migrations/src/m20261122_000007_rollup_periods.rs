@@ -42,23 +42,41 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, first) in [
-            ("event_rollups_by_release", EventRollups::ReleaseId),
-            ("event_rollups_by_artist", EventRollups::ArtistId),
-        ] {
-            manager
-                .create_index(
-                    Index::create()
-                        .name(name)
-                        .table(EventRollups::Table)
-                        .col(first)
-                        .col(EventRollups::Dimension)
-                        .col(EventRollups::Span)
-                        .col(EventRollups::PeriodStart)
-                        .to_owned(),
-                )
-                .await?;
-        }
+        // Reports read index entries only (the indexes cover every column they need): one release (and its
+        // artist), or several artists' own rows (release -1), in some periods.
+        manager
+            .create_index(
+                Index::create()
+                    .name("event_rollups_by_release")
+                    .table(EventRollups::Table)
+                    .col(EventRollups::ReleaseId)
+                    .col(EventRollups::ArtistId)
+                    .col(EventRollups::Dimension)
+                    .col(EventRollups::Span)
+                    .col(EventRollups::PeriodStart)
+                    .col(EventRollups::Kind)
+                    .col(EventRollups::Value)
+                    .col(EventRollups::Events)
+                    .to_owned(),
+            )
+            .await?;
+        // Every release of some artists in some periods (the per-release table, today's hours).
+        manager
+            .create_index(
+                Index::create()
+                    .name("event_rollups_by_artist")
+                    .table(EventRollups::Table)
+                    .col(EventRollups::ArtistId)
+                    .col(EventRollups::Dimension)
+                    .col(EventRollups::Span)
+                    .col(EventRollups::PeriodStart)
+                    .col(EventRollups::ReleaseId)
+                    .col(EventRollups::Kind)
+                    .col(EventRollups::Value)
+                    .col(EventRollups::Events)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_index(
                 Index::create()
@@ -84,21 +102,30 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, first) in [
-            ("visitor_rollups_by_release", VisitorRollups::ReleaseId),
-            ("visitor_rollups_by_artist", VisitorRollups::ArtistId),
-        ] {
-            manager
-                .create_index(
-                    Index::create()
-                        .name(name)
-                        .table(VisitorRollups::Table)
-                        .col(first)
-                        .col(VisitorRollups::Period)
-                        .to_owned(),
-                )
-                .await?;
-        }
+        manager
+            .create_index(
+                Index::create()
+                    .name("visitor_rollups_by_release")
+                    .table(VisitorRollups::Table)
+                    .col(VisitorRollups::ReleaseId)
+                    .col(VisitorRollups::ArtistId)
+                    .col(VisitorRollups::Period)
+                    .col(VisitorRollups::Visitors)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("visitor_rollups_by_artist")
+                    .table(VisitorRollups::Table)
+                    .col(VisitorRollups::ArtistId)
+                    .col(VisitorRollups::Period)
+                    .col(VisitorRollups::ReleaseId)
+                    .col(VisitorRollups::Visitors)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_index(
                 Index::create()

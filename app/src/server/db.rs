@@ -27,6 +27,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 opts.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
+                    // Reports read many index pages: 32 MB of page cache per connection instead of 2 MB, and the
+                    // file mapped so reads skip a copy.
+                    .pragma("cache_size", "-32768")
+                    .pragma("mmap_size", "268435456")
                     .foreign_keys(true)
                     .create_if_missing(true)
             });

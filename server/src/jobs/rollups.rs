@@ -19,6 +19,9 @@ pub fn spawn(db: DatabaseConnection, clock: SharedClock, tasks: &BackgroundTasks
                     if run.hours > 0 {
                         tracing::debug!(hours = run.hours, days = run.days, "analytics rolled up");
                     }
+                    if run.days > 0 {
+                        refresh_planner_statistics(&db).await;
+                    }
                     INTERVAL
                 }
                 Err(error) => {
@@ -32,4 +35,15 @@ pub fn spawn(db: DatabaseConnection, clock: SharedClock, tasks: &BackgroundTasks
             }
         }
     });
+}
+
+/// SQLite plans queries from statistics that only `ANALYZE` gathers; `PRAGMA optimize` refreshes those that have
+/// drifted, cheaply. PostgreSQL's autovacuum does this by itself.
+async fn refresh_planner_statistics(db: &DatabaseConnection) {
+    use sea_orm::ConnectionTrait;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        if let Err(error) = db.execute_unprepared("PRAGMA optimize").await {
+            tracing::warn!(%error, "refreshing SQLite's planner statistics failed");
+        }
+    }
 }

@@ -32,20 +32,22 @@ impl Target {
         }
     }
 
-    /// The rollup rows that add up to this target's numbers: for several artists, their artist rows in days and
-    /// months and their release rows in hours (hours have no artist rows).
-    fn rollup_condition(&self) -> Condition {
+    /// The rows of `span` that add up to this target's numbers: for several artists, their artist rows in days and
+    /// months and their release rows in hours (hours have no artist rows). Each matches an index prefix.
+    fn rollup_condition(&self, span: &str) -> Condition {
         match self {
-            Target::Release { release_id, .. } => {
-                Condition::all().add(event_rollups::Column::ReleaseId.eq(*release_id))
+            Target::Release {
+                artist_id,
+                release_id,
+            } => Condition::all()
+                .add(event_rollups::Column::ReleaseId.eq(*release_id))
+                .add(event_rollups::Column::ArtistId.eq(*artist_id)),
+            Target::Artists(ids) if span == HOUR => {
+                Condition::all().add(event_rollups::Column::ArtistId.is_in(ids.clone()))
             }
             Target::Artists(ids) => Condition::all()
-                .add(event_rollups::Column::ArtistId.is_in(ids.clone()))
-                .add(
-                    Condition::any()
-                        .add(event_rollups::Column::Span.eq(HOUR))
-                        .add(event_rollups::Column::ReleaseId.eq(ALL_RELEASES)),
-                ),
+                .add(event_rollups::Column::ReleaseId.eq(ALL_RELEASES))
+                .add(event_rollups::Column::ArtistId.is_in(ids.clone())),
         }
     }
 
@@ -64,12 +66,15 @@ impl Target {
     /// Distinct visitors of a release, or of each artist over all their pages.
     fn visitor_condition(&self) -> Condition {
         match self {
-            Target::Release { release_id, .. } => {
-                Condition::all().add(visitor_rollups::Column::ReleaseId.eq(*release_id))
-            }
+            Target::Release {
+                artist_id,
+                release_id,
+            } => Condition::all()
+                .add(visitor_rollups::Column::ReleaseId.eq(*release_id))
+                .add(visitor_rollups::Column::ArtistId.eq(*artist_id)),
             Target::Artists(ids) => Condition::all()
-                .add(visitor_rollups::Column::ArtistId.is_in(ids.clone()))
-                .add(visitor_rollups::Column::ReleaseId.eq(ALL_RELEASES)),
+                .add(visitor_rollups::Column::ReleaseId.eq(ALL_RELEASES))
+                .add(visitor_rollups::Column::ArtistId.is_in(ids.clone())),
         }
     }
 
@@ -164,33 +169,46 @@ pub fn plan(days: Days, done: Option<DateTime<Utc>>, now: DateTime<Utc>, months:
 }
 
 impl Plan {
-    /// The rollup rows of the planned periods; `None` when nothing is rolled up.
-    fn periods(&self) -> Option<Condition> {
-        let mut any = Condition::any();
-        let mut some = false;
-        for (span, firsts) in [(MONTH, &self.months), (DAY, &self.days)] {
-            if !firsts.is_empty() {
-                some = true;
-                any = any.add(
+    /// The planned rollup rows, one condition per span: each query stays on one index range.
+    fn parts(&self) -> Vec<(&'static str, Condition)> {
+        let mut parts = Vec::new();
+        for (span, firsts, next) in [
+            (MONTH, &self.months, next_month as fn(NaiveDate) -> NaiveDate),
+            (DAY, &self.days, |day: NaiveDate| day + Duration::days(1)),
+        ] {
+            // Consecutive periods as ranges: an index seeks a range better than a long IN list.
+            let mut ranges = Condition::any();
+            let mut start: Option<(NaiveDate, NaiveDate)> = None;
+            for first in firsts {
+                start = match start {
+                    Some((from, to)) if to == *first => Some((from, next(*first))),
+                    Some((from, to)) => {
+                        ranges = ranges.add(period_range(from, to));
+                        Some((*first, next(*first)))
+                    }
+                    None => Some((*first, next(*first))),
+                };
+            }
+            if let Some((from, to)) = start {
+                ranges = ranges.add(period_range(from, to));
+                parts.push((
+                    span,
                     Condition::all()
                         .add(event_rollups::Column::Span.eq(span))
-                        .add(
-                            event_rollups::Column::PeriodStart
-                                .is_in(firsts.iter().map(|day| day_start(*day))),
-                        ),
-                );
+                        .add(ranges),
+                ));
             }
         }
         if let Some((from, to)) = self.hours {
-            some = true;
-            any = any.add(
+            parts.push((
+                HOUR,
                 Condition::all()
                     .add(event_rollups::Column::Span.eq(HOUR))
                     .add(event_rollups::Column::PeriodStart.gte(from))
                     .add(event_rollups::Column::PeriodStart.lt(to)),
-            );
+            ));
         }
-        some.then_some(any)
+        parts
     }
 
     /// The `visitor_rollups` periods of the closed days and months.
@@ -200,6 +218,13 @@ impl Plan {
             .chain(self.days.iter().map(|day| day_key(*day)))
             .collect()
     }
+}
+
+/// Rollup rows starting in `from..to` (whole days).
+fn period_range(from: NaiveDate, to: NaiveDate) -> Condition {
+    Condition::all()
+        .add(event_rollups::Column::PeriodStart.gte(day_start(from)))
+        .add(event_rollups::Column::PeriodStart.lt(day_start(to)))
 }
 
 /// Counts per (kind, value) over `days` for `dimension` (`None`: totals, with sessions and filtered requests).
@@ -213,13 +238,13 @@ async fn counts(
     let done = rollups::done_until(db).await?;
     let plan = plan(days, done, now, true);
     let mut totals: HashMap<(String, String), u64> = HashMap::new();
-    if let Some(periods) = plan.periods() {
+    for (span, periods) in plan.parts() {
         let rows: Vec<(String, String, Option<i64>)> = event_rollups::Entity::find()
             .select_only()
             .column(event_rollups::Column::Kind)
             .column(event_rollups::Column::Value)
             .column_as(sum_bigint(event_rollups::Column::Events), "events")
-            .filter(target.rollup_condition())
+            .filter(target.rollup_condition(span))
             .filter(event_rollups::Column::Dimension.eq(dimension.map_or(TOTAL, Dimension::as_str)))
             .filter(periods)
             .group_by(event_rollups::Column::Kind)
@@ -425,13 +450,13 @@ pub async fn series(
         }
     };
     let plan = plan(days, rollups::done_until(db).await?, now, false);
-    if let Some(periods) = plan.periods() {
+    for (span, periods) in plan.parts() {
         let rows: Vec<(DateTime<Utc>, String, Option<i64>)> = event_rollups::Entity::find()
             .select_only()
             .column(event_rollups::Column::PeriodStart)
             .column(event_rollups::Column::Kind)
             .column_as(sum_bigint(event_rollups::Column::Events), "events")
-            .filter(target.rollup_condition())
+            .filter(target.rollup_condition(span))
             .filter(event_rollups::Column::Dimension.eq(TOTAL))
             .filter(event_rollups::Column::Kind.is_in(["page_view", "click_out"]))
             .filter(periods)
@@ -517,7 +542,7 @@ async fn totals_by_release(
             .entry(kind.to_owned())
             .or_default() += count;
     };
-    if let Some(periods) = plan.periods() {
+    for (_, periods) in plan.parts() {
         let rows: Vec<(i32, i32, String, Option<i64>)> = event_rollups::Entity::find()
             .select_only()
             .column(event_rollups::Column::ArtistId)
