@@ -50,11 +50,22 @@ test('a fan visit and click-out appear on the analytics page; presets refetch; d
   assert.equal(clicks, clicksBefore + 1);
   await page.locator('figure.chart svg').waitFor();
   await page.locator('section.breakdown[data-dimension="service"] tbody tr').first().waitFor();
+  // The fan's session had a click-out in it: engaged. The busiest link leads the links table.
+  assert.ok((await statValue(page, 'engagement_rate')) > 0);
+  const topLink = page.locator('section[data-table="links"] tbody tr').first();
+  assert.ok(Number(await topLink.locator('td.num').first().textContent()) >= 1);
 
   const refetch = page.waitForResponse((r) => r.url().endsWith('/api/load_stats') && r.status() === 200);
   await page.getByRole('button', { name: '7 days' }).click();
   const body = await (await refetch).json();
   assert.equal(body.series.length, 7);
+
+  // The organization's view lists releases; a release's name opens its own numbers.
+  await page.goto(`${BASE_URL}/dashboard/analytics`);
+  await hydrated(page);
+  await page.getByTestId('report-title').filter({ hasText: 'All releases' }).waitFor();
+  await page.locator('section[data-table="releases"]').getByRole('link', { name: 'Midnight Signal' }).click();
+  await page.getByTestId('report-title').filter({ hasText: 'Midnight Signal' }).waitFor();
 
   await page.getByRole('link', { name: 'What the numbers mean' }).click();
   await page.getByRole('heading', { name: 'What the numbers mean' }).waitFor();

@@ -492,30 +492,18 @@ async fn members_export_the_report_and_raw_events_as_csv() {
     );
     assert!(!text.contains("198.51.100.1"), "no address is exported");
 
-    let report = get(
-        &format!("/dashboard/export/report.csv?{range}"),
-        admin.cookie.clone(),
-    )
-    .await
-    .unwrap()
-    .text()
-    .await
-    .unwrap();
+    let csv = |path: String| {
+        let request = get(&path, admin.cookie.clone());
+        async move { request.await.unwrap().text().await.unwrap() }
+    };
+    let report = csv(format!("/dashboard/export/report.csv?{range}")).await;
     assert!(report.contains("total,visits,,,1\r\n"), "{report}");
     assert!(report.contains("total,filtered,,,1\r\n"), "{report}");
     assert!(report.contains("day,2026-11-10,1,0,\r\n"), "{report}");
     assert!(report.contains("total,sessions,,,1\r\n"), "{report}");
 
     // The per-release and per-link tables have files of their own.
-    let releases = get(
-        &format!("/dashboard/export/releases.csv?{range}"),
-        admin.cookie.clone(),
-    )
-    .await
-    .unwrap()
-    .text()
-    .await
-    .unwrap();
+    let releases = csv(format!("/dashboard/export/releases.csv?{range}")).await;
     let release_lines: Vec<&str> = releases.lines().collect();
     assert_eq!(release_lines.len(), 2, "{releases}");
     assert!(release_lines[0].starts_with("artist,release_id,release,visits"));
@@ -525,15 +513,10 @@ async fn members_export_the_report_and_raw_events_as_csv() {
         "{releases}"
     );
     let single_id = releases_of(&server, &admin).await;
-    let links = get(
-        &format!("/dashboard/export/links.csv?release={single_id}&{range}"),
-        admin.cookie.clone(),
-    )
-    .await
-    .unwrap()
-    .text()
-    .await
-    .unwrap();
+    let links = csv(format!(
+        "/dashboard/export/links.csv?release={single_id}&{range}"
+    ))
+    .await;
     assert!(links.starts_with("link,label,url,clicks"), "{links}");
     assert!(
         links.contains("spotify,Spotify,https://open.spotify.com/track/4MidnightSignalDemo0001,0,"),

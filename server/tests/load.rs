@@ -53,6 +53,24 @@ async fn click_storm(
     redirected
 }
 
+/// Shuts the server down gracefully; returns the click-outs stored, and the writer's written and dropped counts.
+async fn stop_and_count(server: TestServer) -> (u64, u64, u64) {
+    let recorder = server.state.events.clone();
+    let (stopped, test_db) = server.shut_down().await;
+    stopped.expect("clean shutdown");
+    let recorded = Events::find()
+        .filter(events::Column::Kind.eq("click_out"))
+        .count(&test_db.db)
+        .await
+        .unwrap();
+    let stats = recorder.stats();
+    (
+        recorded,
+        stats.written.load(Ordering::Relaxed),
+        stats.dropped.load(Ordering::Relaxed),
+    )
+}
+
 fn metric(text: &str, name: &str) -> u64 {
     text.lines()
         .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
@@ -79,20 +97,12 @@ async fn every_click_out_served_under_load_is_recorded_through_shutdown() {
     assert_eq!(metric(&metrics, "dropday_events_dropped_total"), 0);
 
     // Stop at once: whatever is still buffered is written before the server returns.
-    let stats = server.state.events.clone();
-    let (stopped, test_db) = server.shut_down().await;
-    stopped.expect("clean shutdown");
-    let recorded = Events::find()
-        .filter(events::Column::Kind.eq("click_out"))
-        .count(&test_db.db)
-        .await
-        .unwrap();
+    let (recorded, written, dropped) = stop_and_count(server).await;
     assert_eq!(
         recorded, redirected,
         "click-outs recorded = redirects served"
     );
-    assert_eq!(stats.stats().written.load(Ordering::Relaxed), redirected);
-    assert_eq!(stats.stats().dropped.load(Ordering::Relaxed), 0);
+    assert_eq!((written, dropped), (redirected, 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -116,19 +126,11 @@ async fn an_overflowing_buffer_never_slows_a_fan_and_counts_what_it_lost() {
     let dropped = metric(&metrics, "dropday_events_dropped_total");
     assert!(dropped > 0, "a one-event buffer overflowed: {metrics}");
 
-    let stats = server.state.events.clone();
-    let (stopped, test_db) = server.shut_down().await;
-    stopped.expect("clean shutdown");
-    let recorded = Events::find()
-        .filter(events::Column::Kind.eq("click_out"))
-        .count(&test_db.db)
-        .await
-        .unwrap();
-    let written = stats.stats().written.load(Ordering::Relaxed);
+    let (recorded, written, lost) = stop_and_count(server).await;
     assert_eq!(recorded, written);
     // Nothing vanishes unaccounted: each redirect is either a stored click or a counted loss.
     assert_eq!(
-        written + stats.stats().dropped.load(Ordering::Relaxed),
+        written + lost,
         redirected,
         "written {written}, dropped counted {dropped} before shutdown"
     );

@@ -224,19 +224,43 @@ fn ReleasesTable(rows: Vec<ReleaseRow>) -> impl IntoView {
             }
         })
         .collect_view();
+    let columns = [
+        "Unique visitors",
+        "Click-outs",
+        "Click-through",
+        "Engagement",
+        "Pre-saves",
+    ];
+    table_section(
+        "releases",
+        "Releases",
+        ["Release", "Visits"],
+        &columns,
+        body,
+    )
+}
+
+/// A titled table: a name column, then numbers.
+fn table_section(
+    key: &'static str,
+    title: &'static str,
+    [first, second]: [&'static str; 2],
+    more: &[&'static str],
+    body: impl IntoView + 'static,
+) -> AnyView {
+    let headers = more
+        .iter()
+        .map(|label| view! { <th scope="col" class="num">{*label}</th> })
+        .collect_view();
     view! {
-        <section class="table-section" data-table="releases">
-            <h3>"Releases"</h3>
+        <section class="table-section" data-table=key>
+            <h3>{title}</h3>
             <table class="releases">
                 <thead>
                     <tr>
-                        <th scope="col">"Release"</th>
-                        <th scope="col" class="num">"Visits"</th>
-                        <th scope="col" class="num">"Unique visitors"</th>
-                        <th scope="col" class="num">"Click-outs"</th>
-                        <th scope="col" class="num">"Click-through"</th>
-                        <th scope="col" class="num">"Engagement"</th>
-                        <th scope="col" class="num">"Pre-saves"</th>
+                        <th scope="col">{first}</th>
+                        <th scope="col" class="num">{second}</th>
+                        {headers}
                     </tr>
                 </thead>
                 <tbody>{body}</tbody>
@@ -265,23 +289,13 @@ fn LinksTable(rows: Vec<LinkRow>) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
-        <section class="table-section" data-table="links">
-            <h3>"Links"</h3>
-            <table class="releases">
-                <thead>
-                    <tr>
-                        <th scope="col">"Link"</th>
-                        <th scope="col" class="num">"Clicks"</th>
-                        <th scope="col" class="num">"Share of clicks"</th>
-                        <th scope="col" class="num">"Click-through"</th>
-                    </tr>
-                </thead>
-                <tbody>{body}</tbody>
-            </table>
-        </section>
-    }
-    .into_any()
+    table_section(
+        "links",
+        "Links",
+        ["Link", "Clicks"],
+        &["Share of clicks", "Click-through"],
+        body,
+    )
 }
 
 /// Visits and click-outs per day as SVG bars, with the peak and the totals written out (no hovering needed).

@@ -173,7 +173,11 @@ impl Plan {
     fn parts(&self) -> Vec<(&'static str, Condition)> {
         let mut parts = Vec::new();
         for (span, firsts, next) in [
-            (MONTH, &self.months, next_month as fn(NaiveDate) -> NaiveDate),
+            (
+                MONTH,
+                &self.months,
+                next_month as fn(NaiveDate) -> NaiveDate,
+            ),
             (DAY, &self.days, |day: NaiveDate| day + Duration::days(1)),
         ] {
             // Consecutive periods as ranges: an index seeks a range better than a long IN list.
