@@ -24,6 +24,24 @@ pub fn column(dimension: Dimension) -> events::Column {
     }
 }
 
+/// An event's value of a dimension.
+pub fn dimension_value(event: &events::Model, dimension: Dimension) -> Option<&str> {
+    match dimension {
+        Dimension::Service => event.service.as_deref(),
+        Dimension::Referrer => event.referrer_domain.as_deref(),
+        Dimension::UtmSource => event.utm_source.as_deref(),
+        Dimension::UtmMedium => event.utm_medium.as_deref(),
+        Dimension::UtmCampaign => event.utm_campaign.as_deref(),
+        Dimension::UtmContent => event.utm_content.as_deref(),
+        Dimension::UtmTerm => event.utm_term.as_deref(),
+        Dimension::Country => event.country.as_deref(),
+        Dimension::Device => event.device_class.as_deref(),
+        Dimension::Browser => event.browser.as_deref(),
+        Dimension::Os => event.os.as_deref(),
+        Dimension::Locale => event.locale.as_deref(),
+    }
+}
+
 /// The rollups' name for the all-events row.
 pub const TOTAL: &str = "total";
 

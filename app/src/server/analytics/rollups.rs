@@ -5,7 +5,7 @@
 //! events there were. Each hour is done in one transaction with the watermark, so a crash or a second run never
 //! double-counts, and a lease keeps several instances from doing the same hour at once.
 use super::sessions::{OpenSessions, ENGAGED_KIND, SESSION_KIND};
-use super::{column, sum_bigint, TOTAL};
+use super::{column, dimension_value, sum_bigint, TOTAL};
 use crate::server::entities::{event_rollups, events, rollup_state, visitor_rollups};
 use crate::types::{AppError, Dimension};
 use chrono::{DateTime, Datelike, Duration, DurationRound, NaiveDate, NaiveTime, Utc};
@@ -74,17 +74,28 @@ pub async fn run_once(
         },
     };
     while hour < closed_until && i64::from(run.hours) < MAX_HOURS_PER_RUN {
-        let next = hour + Duration::hours(1);
         let txn = crate::server::db::begin_write(db).await?;
-        roll_up_hour(&txn, hour).await?;
-        if next.time() == NaiveTime::MIN {
-            let day = hour.date_naive();
-            roll_up_day(&txn, day).await?;
+        // Catching up (after downtime, an upgrade, an import): a whole closed day goes straight into day rows.
+        let whole_day = hour.time() == NaiveTime::MIN && hour + Duration::days(1) <= closed_until;
+        let next = if whole_day {
+            roll_up_whole_day(&txn, hour.date_naive()).await?;
+            run.hours += 24;
             run.days += 1;
-            if next.day() == 1 {
-                roll_up_month(&txn, day.with_day(1).unwrap_or(day)).await?;
-                run.months += 1;
+            hour + Duration::days(1)
+        } else {
+            roll_up_hour(&txn, hour).await?;
+            run.hours += 1;
+            let next = hour + Duration::hours(1);
+            if next.time() == NaiveTime::MIN {
+                close_day(&txn, hour.date_naive()).await?;
+                run.days += 1;
             }
+            next
+        };
+        if next.time() == NaiveTime::MIN && next.day() == 1 {
+            let last_day = next.date_naive() - Duration::days(1);
+            roll_up_month(&txn, last_day.with_day(1).unwrap_or(last_day)).await?;
+            run.months += 1;
         }
         rollup_state::Entity::update_many()
             .col_expr(rollup_state::Column::DoneUntil, Expr::value(next))
@@ -94,7 +105,6 @@ pub async fn run_once(
             .exec(&txn)
             .await?;
         txn.commit().await?;
-        run.hours += 1;
         hour = next;
     }
     Ok(run)
@@ -253,74 +263,131 @@ async fn delete_period(
     Ok(())
 }
 
-async fn roll_up_hour(db: &impl ConnectionTrait, hour: DateTime<Utc>) -> Result<(), AppError> {
-    let end = hour + Duration::hours(1);
-    delete_period(db, HOUR, hour).await?;
-    let mut rows = Vec::new();
-    for dimension in std::iter::once(None).chain(Dimension::ALL.into_iter().map(Some)) {
-        let name = dimension.map_or(TOTAL, Dimension::as_str);
-        for (artist_id, release_id, kind, value, count) in
-            count_events(db, hour, end, dimension, Condition::all()).await?
-        {
-            let key = (artist_id, release_id.unwrap_or(0));
-            rows.push(rollup_row(
-                HOUR,
-                hour,
-                key,
-                &kind,
-                name,
-                value.unwrap_or_default(),
-                count,
-            ));
-        }
-    }
-    // Bots, link previews and prefetches: one count per release, so admins can see what was filtered.
-    let bots: Vec<(i32, Option<i32>, i64)> = events::Entity::find()
-        .select_only()
-        .column(events::Column::ArtistId)
-        .column(events::Column::ReleaseId)
-        .column_as(events::Column::Id.count(), "events")
-        .filter(events::Column::OccurredAt.gte(hour))
-        .filter(events::Column::OccurredAt.lt(end))
-        .filter(events::Column::IsBot.eq(true))
+/// One pass over the events of `from..to` in time order: human events per (artist, release, kind, dimension,
+/// value) (per dimension only `DIMENSION_KINDS`), bots as `filtered`, and the sessions started and engaged,
+/// continuing those left open before `from`.
+async fn aggregate(
+    db: &impl ConnectionTrait,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<HashMap<RollupKey, i64>, AppError> {
+    let mut open = OpenSessions::load(db).await?;
+    let rows = events::Entity::find()
+        .filter(events::Column::OccurredAt.gte(from))
+        .filter(events::Column::OccurredAt.lt(to))
         .filter(events::Column::ArtistId.is_not_null())
-        .group_by(events::Column::ArtistId)
-        .group_by(events::Column::ReleaseId)
-        .into_tuple()
+        .order_by_asc(events::Column::OccurredAt)
+        .order_by_asc(events::Column::Id)
         .all(db)
         .await?;
-    for (artist_id, release_id, count) in bots {
-        let key = (artist_id, release_id.unwrap_or(0));
-        rows.push(rollup_row(
-            HOUR,
-            hour,
-            key,
-            FILTERED_KIND,
-            TOTAL,
-            String::new(),
-            count,
-        ));
-    }
-    // Sessions continue from the hour before and stay open into the next.
-    let mut open = OpenSessions::load(db).await?;
-    let sessions = open.walk(db, hour, end, hour).await?;
-    open.save(db, end).await?;
-    for (key, (started, engaged)) in sessions {
-        for (kind, count) in [(SESSION_KIND, started), (ENGAGED_KIND, engaged)] {
-            if count > 0 {
-                rows.push(rollup_row(
-                    HOUR,
-                    hour,
-                    key,
-                    kind,
-                    TOTAL,
-                    String::new(),
-                    count as i64,
-                ));
+    let mut counts: HashMap<RollupKey, i64> = HashMap::new();
+    let mut add = |artist_id: i32, release_id: i32, kind: &str, dimension: &str, value: &str| {
+        *counts
+            .entry((
+                artist_id,
+                release_id,
+                kind.to_owned(),
+                dimension.to_owned(),
+                value.to_owned(),
+            ))
+            .or_default() += 1;
+    };
+    for event in &rows {
+        let Some(artist_id) = event.artist_id else {
+            continue;
+        };
+        let release_id = event.release_id.unwrap_or(0);
+        if event.is_bot {
+            add(artist_id, release_id, FILTERED_KIND, TOTAL, "");
+            continue;
+        }
+        add(artist_id, release_id, &event.kind, TOTAL, "");
+        if DIMENSION_KINDS.contains(&event.kind.as_str()) {
+            for dimension in Dimension::ALL {
+                let value = dimension_value(event, dimension).unwrap_or_default();
+                add(
+                    artist_id,
+                    release_id,
+                    &event.kind,
+                    dimension.as_str(),
+                    value,
+                );
+            }
+        }
+        if let Some(visitor_hash) = &event.visitor_hash {
+            let step = open.observe(
+                visitor_hash,
+                artist_id,
+                release_id,
+                &event.kind,
+                event.occurred_at,
+            );
+            if step.started {
+                add(artist_id, release_id, SESSION_KIND, TOTAL, "");
+            }
+            if step.engaged {
+                add(artist_id, release_id, ENGAGED_KIND, TOTAL, "");
             }
         }
     }
-    insert_rollups(db, rows).await
+    open.save(db, to).await?;
+    Ok(counts)
+}
+
+/// Rollup rows of one period from `counts`, per release, plus per artist (release -1) when `per_artist`.
+fn rows_of(
+    span: &str,
+    start: DateTime<Utc>,
+    counts: HashMap<RollupKey, i64>,
+    per_artist: bool,
+) -> Vec<event_rollups::ActiveModel> {
+    let mut merged = counts;
+    if per_artist {
+        let mut artists: HashMap<RollupKey, i64> = HashMap::new();
+        for ((artist_id, _, kind, dimension, value), events) in &merged {
+            *artists
+                .entry((
+                    *artist_id,
+                    ALL_RELEASES,
+                    kind.clone(),
+                    dimension.clone(),
+                    value.clone(),
+                ))
+                .or_default() += events;
+        }
+        merged.extend(artists);
+    }
+    merged
+        .into_iter()
+        .map(
+            |((artist_id, release_id, kind, dimension, value), events)| {
+                rollup_row(
+                    span,
+                    start,
+                    (artist_id, release_id),
+                    &kind,
+                    &dimension,
+                    value,
+                    events,
+                )
+            },
+        )
+        .collect()
+}
+
+async fn roll_up_hour(db: &impl ConnectionTrait, hour: DateTime<Utc>) -> Result<(), AppError> {
+    delete_period(db, HOUR, hour).await?;
+    let counts = aggregate(db, hour, hour + Duration::hours(1)).await?;
+    insert_rollups(db, rows_of(HOUR, hour, counts, false)).await
+}
+
+/// A whole closed day none of whose hours were rolled up: straight into day rows.
+async fn roll_up_whole_day(db: &impl ConnectionTrait, day: NaiveDate) -> Result<(), AppError> {
+    let start = day_start(day);
+    delete_period(db, DAY, start).await?;
+    let counts = aggregate(db, start, start + Duration::days(1)).await?;
+    insert_rollups(db, rows_of(DAY, start, counts, true)).await?;
+    roll_up_day_visitors(db, day).await
 }
 
 /// (artist, release, kind, dimension, value) → events.
@@ -356,41 +423,16 @@ async fn merge_periods(
         .into_tuple()
         .all(db)
         .await?;
-    let mut merged: HashMap<RollupKey, i64> = HashMap::new();
-    for (artist_id, release_id, kind, dimension, value, events) in finer {
-        let events = events.unwrap_or(0);
-        if per_artist {
-            *merged
-                .entry((
-                    artist_id,
-                    ALL_RELEASES,
-                    kind.clone(),
-                    dimension.clone(),
-                    value.clone(),
-                ))
-                .or_default() += events;
-        }
-        *merged
-            .entry((artist_id, release_id, kind, dimension, value))
-            .or_default() += events;
-    }
-    let rows = merged
+    let merged: HashMap<RollupKey, i64> = finer
         .into_iter()
-        .map(
-            |((artist_id, release_id, kind, dimension, value), events)| {
-                rollup_row(
-                    into,
-                    from,
-                    (artist_id, release_id),
-                    &kind,
-                    &dimension,
-                    value,
-                    events,
-                )
-            },
-        )
+        .map(|(artist_id, release_id, kind, dimension, value, events)| {
+            (
+                (artist_id, release_id, kind, dimension, value),
+                events.unwrap_or(0),
+            )
+        })
         .collect();
-    insert_rollups(db, rows).await
+    insert_rollups(db, rows_of(into, from, merged, per_artist)).await
 }
 
 /// Distinct visitors (by page views) of `from..to` within `scope`, per (artist, release) or, not `per_release`,
@@ -458,8 +500,8 @@ async fn insert_visitors(
     Ok(())
 }
 
-/// A closed day: its hours become day rows (and go), and its distinct visitors are counted.
-async fn roll_up_day(db: &impl ConnectionTrait, day: NaiveDate) -> Result<(), AppError> {
+/// A closed day whose hours were rolled up one by one: its hours become day rows (and go).
+async fn close_day(db: &impl ConnectionTrait, day: NaiveDate) -> Result<(), AppError> {
     let start = day_start(day);
     let end = start + Duration::days(1);
     merge_periods(db, HOUR, start, end, DAY, true).await?;
@@ -469,6 +511,13 @@ async fn roll_up_day(db: &impl ConnectionTrait, day: NaiveDate) -> Result<(), Ap
         .filter(event_rollups::Column::PeriodStart.lt(end))
         .exec(db)
         .await?;
+    roll_up_day_visitors(db, day).await
+}
+
+/// A closed day's distinct visitors, per release and per artist.
+async fn roll_up_day_visitors(db: &impl ConnectionTrait, day: NaiveDate) -> Result<(), AppError> {
+    let start = day_start(day);
+    let end = start + Duration::days(1);
     let key = day_key(day);
     let mut rows = Vec::new();
     for per_release in [true, false] {
