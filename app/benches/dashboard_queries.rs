@@ -21,7 +21,7 @@ use app::server::models::{
 use app::server::testing::TestDb;
 use app::types::{ReleaseKind, ReleaseMode, ReleaseStatus, StreamingService};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder};
 use std::time::Instant;
 
 const ARTISTS: usize = 20;
@@ -333,6 +333,16 @@ async fn main() {
                 .map(|release| (release.artist_id, release.id))
                 .collect()
         };
+
+        // Planner statistics as a running instance has them: the rollup job refreshes SQLite's after each day,
+        // PostgreSQL's autovacuum analyzes after bulk changes.
+        let refresh = match db.get_database_backend() {
+            sea_orm::DatabaseBackend::Sqlite => "PRAGMA optimize",
+            _ => "ANALYZE",
+        };
+        db.execute_unprepared(refresh)
+            .await
+            .expect("planner statistics");
 
         let all_artists = {
             let mut ids: Vec<i32> = releases.iter().map(|(artist, _)| *artist).collect();

@@ -36,10 +36,10 @@ test('a fan visit and click-out appear on the analytics page; presets refetch; d
   await fan.context.close();
 
   // Events are buffered for a moment before they are written, the visit and the click possibly in separate
-  // batches: reload until both count.
+  // batches: reload until both count (up to about half a minute, for a machine busy with other work).
   let visits = visitsBefore;
   let clicks = clicksBefore;
-  for (let attempt = 0; attempt < 20 && (visits <= visitsBefore || clicks <= clicksBefore); attempt++) {
+  for (let attempt = 0; attempt < 60 && (visits <= visitsBefore || clicks <= clicksBefore); attempt++) {
     await page.waitForTimeout(300);
     await page.reload();
     await hydrated(page);
