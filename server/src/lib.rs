@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod mail;
 pub mod middleware;
 pub mod routes;
+pub mod sandbox;
 pub mod shutdown;
 pub mod state;
 pub mod telemetry;

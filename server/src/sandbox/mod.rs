@@ -1,0 +1,102 @@
+//! Local fakes of the external services Dropday talks to, for tests and for the development sandbox (`make run`
+//! with no credentials configured). They speak the documented protocols, errors included, and decide nothing
+//! about Dropday's behaviour.
+pub mod catalog;
+mod control;
+pub mod odesli;
+pub mod spotify;
+
+pub use control::Fault;
+
+use app::server::catalog::odesli::OdesliConfig;
+use app::server::catalog::spotify::SpotifyConfig;
+use catalog::FakeCatalog;
+use odesli::{FakeOdesli, FakeOdesliOptions};
+use spotify::{FakeSpotify, FakeSpotifyOptions};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// The fake Spotify and Odesli serving the demo catalog, for running Dropday without any credentials.
+pub struct Sandbox {
+    pub catalog: Arc<FakeCatalog>,
+    pub spotify: FakeSpotify,
+    pub odesli: FakeOdesli,
+}
+
+impl Sandbox {
+    pub const SPOTIFY_CLIENT_ID: &'static str = "sandbox-client";
+    pub const SPOTIFY_CLIENT_SECRET: &'static str = "sandbox-secret";
+    /// Generous, so that clicking around never waits, while 429s stay reachable by a runaway loop.
+    const SPOTIFY_REQUESTS_PER_30S: u32 = 1_000;
+    const ODESLI_REQUESTS_PER_MINUTE: u32 = 600;
+
+    /// Both fakes on loopback ports of the system's choosing.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound.
+    pub async fn start() -> Sandbox {
+        let catalog = Arc::new(FakeCatalog::demo());
+        Sandbox {
+            spotify: FakeSpotify::start(catalog.clone(), Self::spotify_options()).await,
+            odesli: FakeOdesli::start(catalog.clone(), Self::odesli_options()).await,
+            catalog,
+        }
+    }
+
+    /// Both fakes on the given listeners: fixed ports keep the image URLs stored by an earlier run working.
+    pub fn start_on(spotify: TcpListener, odesli: TcpListener) -> std::io::Result<Sandbox> {
+        let catalog = Arc::new(FakeCatalog::demo());
+        Ok(Sandbox {
+            spotify: FakeSpotify::start_on(spotify, catalog.clone(), Self::spotify_options())?,
+            odesli: FakeOdesli::start_on(odesli, catalog.clone(), Self::odesli_options())?,
+            catalog,
+        })
+    }
+
+    /// A Spotify client configuration pointing at the fake.
+    pub fn spotify_config(&self) -> SpotifyConfig {
+        SpotifyConfig {
+            accounts_url: self.spotify.base_url().to_owned(),
+            api_url: self.spotify.api_url(),
+            client_id: Self::SPOTIFY_CLIENT_ID.to_owned(),
+            client_secret: Self::SPOTIFY_CLIENT_SECRET.to_owned(),
+            timeout: Duration::from_secs(10),
+            max_retry_wait: Duration::from_secs(30),
+        }
+    }
+
+    /// An Odesli client configuration pointing at the fake.
+    pub fn odesli_config(&self) -> OdesliConfig {
+        OdesliConfig {
+            base_url: self.odesli.base_url().to_owned(),
+            api_key: None,
+            requests_per_minute: Self::ODESLI_REQUESTS_PER_MINUTE,
+            timeout: Duration::from_secs(10),
+            max_retry_wait: Duration::from_secs(60),
+        }
+    }
+
+    pub async fn shutdown(self) {
+        self.spotify.shutdown().await;
+        self.odesli.shutdown().await;
+    }
+
+    fn spotify_options() -> FakeSpotifyOptions {
+        FakeSpotifyOptions {
+            client_id: Self::SPOTIFY_CLIENT_ID.to_owned(),
+            client_secret: Self::SPOTIFY_CLIENT_SECRET.to_owned(),
+            token_lifetime: Duration::from_secs(3600),
+            requests_per_30s: Some(Self::SPOTIFY_REQUESTS_PER_30S),
+        }
+    }
+
+    fn odesli_options() -> FakeOdesliOptions {
+        FakeOdesliOptions {
+            requests_per_window: Self::ODESLI_REQUESTS_PER_MINUTE,
+            window: Duration::from_secs(60),
+            api_keys: Vec::new(),
+            send_retry_after: true,
+        }
+    }
+}
