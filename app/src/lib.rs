@@ -18,8 +18,8 @@ use leptos_router::{
 
 use pages::auth::{AcceptInvitationPage, SignInPage, SignUpPage};
 use pages::dashboard::{
-    AccountPage, ActivityLogPage, AnalyticsPage, DashboardHome, DashboardLayout, DefinitionsPage,
-    MembersPage, NotFound, ReleaseEditor,
+    AccountPage, ActivityLogPage, AnalyticsPage, ArtistEditor, ArtistsPage, DashboardHome,
+    DashboardLayout, DefinitionsPage, MembersPage, NotFound, ReleaseEditor,
 };
 
 /// The HTML document around every Leptos-rendered (dashboard) page. Fan pages do not use it: they are rendered
@@ -69,6 +69,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/dashboard") view=DashboardLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardHome />
                     <Route path=path!("releases/:id") view=ReleaseEditor />
+                    <Route path=path!("artists") view=ArtistsPage />
+                    <Route path=path!("artists/:id") view=ArtistEditor />
                     <Route path=path!("members") view=MembersPage />
                     <Route path=path!("activity") view=ActivityLogPage />
                     <Route path=path!("analytics") view=AnalyticsPage />

@@ -69,7 +69,7 @@ test('admin invites, the collaborator edits a release, the admin sees it in the 
   await hydrated(editor.page);
   const newTitle = `Midnight Signal (Take ${run})`;
   await editor.page.getByLabel('Title').fill(newTitle);
-  const saved = editor.page.waitForResponse((r) => r.url().endsWith('/api/rename_release') && r.status() === 200);
+  const saved = editor.page.waitForResponse((r) => r.url().endsWith('/api/save_release') && r.status() === 200);
   await editor.page.getByRole('button', { name: 'Save' }).click();
   await saved;
   await editor.page.getByTestId('release-title').filter({ hasText: newTitle }).waitFor();
@@ -99,10 +99,15 @@ test('admin invites, the collaborator edits a release, the admin sees it in the 
   // ...and the server refuses the edit even when sent by hand from the page.
   const releaseId = viewer.page.url().split('/').pop();
   const status = await viewer.page.evaluate(async (id) => {
-    const response = await fetch('/api/rename_release', {
+    const loaded = await fetch('/api/load_release_editor', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ release_id: id, title: 'Sneaky' }),
+      body: new URLSearchParams({ release_id: id }),
+    }).then((r) => r.json());
+    const response = await fetch('/api/save_release', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ draft: { ...loaded.draft, title: 'Sneaky' } }),
     });
     await response.text();
     return response.status;
@@ -115,7 +120,7 @@ test('admin invites, the collaborator edits a release, the admin sees it in the 
   await editor.page.goto(`${BASE_URL}/dashboard/releases/${releaseId}`);
   await hydrated(editor.page);
   await editor.page.getByLabel('Title').fill('Midnight Signal');
-  const restored = editor.page.waitForResponse((r) => r.url().endsWith('/api/rename_release') && r.status() === 200);
+  const restored = editor.page.waitForResponse((r) => r.url().endsWith('/api/save_release') && r.status() === 200);
   await editor.page.getByRole('button', { name: 'Save' }).click();
   await restored;
   await editor.page.waitForFunction(

@@ -11,6 +11,7 @@ mod m20261122_000004_visitor_salts;
 mod m20261122_000005_event_rollups;
 mod m20261122_000006_api_tokens;
 mod m20261122_000007_rollup_periods;
+mod m20261122_000008_release_editor;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_event_rollups::Migration),
             Box::new(m20261122_000006_api_tokens::Migration),
             Box::new(m20261122_000007_rollup_periods::Migration),
+            Box::new(m20261122_000008_release_editor::Migration),
         ]
     }
 }

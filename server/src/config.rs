@@ -107,6 +107,58 @@ pub struct Config {
     /// The sender of outgoing email.
     #[arg(long, env = "DROPDAY_MAIL_FROM", default_value = crate::mail::DEFAULT_MAIL_FROM)]
     pub mail_from: String,
+
+    /// A Spotify app's client id (developer.spotify.com): reads releases and discographies from Spotify's
+    /// catalog. Without it, releases are made by hand (and development runs use the local sandbox).
+    #[arg(long, env = "DROPDAY_SPOTIFY_CLIENT_ID")]
+    pub spotify_client_id: Option<String>,
+
+    #[arg(long, env = "DROPDAY_SPOTIFY_CLIENT_SECRET", hide_env_values = true)]
+    pub spotify_client_secret: Option<String>,
+
+    #[arg(
+        long,
+        env = "DROPDAY_SPOTIFY_ACCOUNTS_URL",
+        default_value = "https://accounts.spotify.com"
+    )]
+    pub spotify_accounts_url: String,
+
+    #[arg(
+        long,
+        env = "DROPDAY_SPOTIFY_API_URL",
+        default_value = "https://api.spotify.com/v1"
+    )]
+    pub spotify_api_url: String,
+
+    /// Odesli (song.link), which finds a release's links on the other services.
+    #[arg(
+        long,
+        env = "DROPDAY_ODESLI_URL",
+        default_value = "https://api.song.link"
+    )]
+    pub odesli_url: String,
+
+    /// An Odesli API key raises its limit from 10 to 60 requests a minute.
+    #[arg(long, env = "DROPDAY_ODESLI_API_KEY", hide_env_values = true)]
+    pub odesli_api_key: Option<String>,
+
+    /// Odesli requests per minute; default 10, or 60 with a key. Lookups queue rather than exceed it.
+    #[arg(long, env = "DROPDAY_ODESLI_REQUESTS_PER_MINUTE")]
+    pub odesli_requests_per_minute: Option<u32>,
+
+    /// The country whose Odesli answer fills in a release's services.
+    #[arg(long, env = "DROPDAY_LINK_DEFAULT_COUNTRY", default_value = "US")]
+    pub link_default_country: String,
+
+    /// Further countries asked for links that differ there (Apple Music and Amazon storefronts), comma-separated.
+    /// Each costs one Odesli request per release.
+    #[arg(long, env = "DROPDAY_LINK_COUNTRIES", default_value = "GB,DE,FR,JP,BR")]
+    pub link_countries: String,
+
+    /// Run local fake Spotify and Odesli servers and use them: `true` for demos and tests. Default: on in
+    /// development when no Spotify credentials are set, off otherwise.
+    #[arg(long, env = "DROPDAY_SANDBOX", action = clap::ArgAction::Set)]
+    pub sandbox: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
@@ -220,6 +272,40 @@ impl Config {
             bail!("--public-url must start with http:// or https://, got {url:?}");
         }
         Ok(url.to_owned())
+    }
+
+    /// Whether the local fake Spotify and Odesli run and stand in for the real ones.
+    pub fn sandbox(&self) -> bool {
+        self.sandbox.unwrap_or(
+            self.environment == Environment::Development && self.spotify_client_id.is_none(),
+        )
+    }
+
+    /// The link lookup countries: the default one, then the others (duplicates dropped).
+    pub fn link_countries(
+        &self,
+    ) -> anyhow::Result<(app::types::CountryCode, Vec<app::types::CountryCode>)> {
+        use app::types::CountryCode;
+        let default = CountryCode::parse(&self.link_default_country).with_context(|| {
+            format!(
+                "--link-default-country: {:?} is not a country code",
+                self.link_default_country
+            )
+        })?;
+        let mut others = Vec::new();
+        for code in self
+            .link_countries
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            let country = CountryCode::parse(code)
+                .with_context(|| format!("--link-countries: {code:?} is not a country code"))?;
+            if country != default && !others.contains(&country) {
+                others.push(country);
+            }
+        }
+        Ok((default, others))
     }
 
     pub fn secret_key(&self) -> anyhow::Result<SecretKey> {

@@ -87,6 +87,28 @@ pub async fn prepare_with_clock(
             None => None,
         },
     };
+    let sandbox = if config.sandbox() {
+        let sandbox = start_sandbox(config.listen_addr).await;
+        tracing::info!(spotify = %sandbox.spotify.base_url(), odesli = %sandbox.odesli.base_url(), "sandbox: Spotify and Odesli are local fakes");
+        Some(Arc::new(sandbox))
+    } else {
+        None
+    };
+    let catalog = jobs::catalog::clients(config, sandbox.as_deref())?;
+    let pages = Arc::new(fan::cache::PageCache::new(
+        chrono::Duration::seconds(i64::try_from(config.page_cache_ttl_secs).unwrap_or(60)),
+        10_000,
+    ));
+    {
+        let pages = pages.clone();
+        jobs::catalog::spawn(
+            db.clone(),
+            clock.clone(),
+            catalog.clone(),
+            Arc::new(move || pages.clear()),
+            &tasks,
+        );
+    }
     // Started last: nothing after this can fail and leave the worker running without a server.
     let outbox = match mailer {
         Some(mailer) => {
@@ -114,10 +136,7 @@ pub async fn prepare_with_clock(
         leptos_options: state::leptos_options(config),
         tasks,
         shutdown_timeout: Duration::from_secs(config.shutdown_timeout_secs),
-        pages: Arc::new(fan::cache::PageCache::new(
-            chrono::Duration::seconds(i64::try_from(config.page_cache_ttl_secs).unwrap_or(60)),
-            10_000,
-        )),
+        pages,
         events,
         country: Arc::new(country),
         open_sign_up: config.open_sign_up,
@@ -128,7 +147,34 @@ pub async fn prepare_with_clock(
             .map(str::trim)
             .filter(|token| !token.is_empty())
             .map(Arc::from),
+        catalog,
+        sandbox,
     })
+}
+
+/// The sandbox's fakes next to the server's own port (+7, +8) when they are free, so artwork URLs stored by an
+/// earlier run keep working after a restart; elsewhere (port 0 in tests, or taken) on any free port.
+async fn start_sandbox(listen: SocketAddr) -> sandbox::Sandbox {
+    if listen.port() != 0 {
+        let near = |offset: u16| {
+            let port = listen.port().checked_add(offset);
+            async move {
+                match port {
+                    Some(port) => TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, port))
+                        .await
+                        .ok(),
+                    None => None,
+                }
+            }
+        };
+        if let (Some(spotify), Some(odesli)) = (near(7).await, near(8).await) {
+            match sandbox::Sandbox::start_on(spotify, odesli) {
+                Ok(sandbox) => return sandbox,
+                Err(error) => tracing::warn!(%error, "sandbox ports; using any free ones"),
+            }
+        }
+    }
+    sandbox::Sandbox::start().await
 }
 
 fn header_name(value: Option<&str>, flag: &str) -> anyhow::Result<Option<axum::http::HeaderName>> {
@@ -163,6 +209,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
         .merge(routes::exports::router())
+        .merge(routes::preview::router())
         .merge(routes::api::router())
         .merge(routes::assets::router(
             std::path::Path::new(leptos_options.site_root.as_ref()),

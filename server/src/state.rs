@@ -28,6 +28,9 @@ pub struct AppState {
     pub outbox: Option<crate::jobs::outbox::Outbox>,
     /// What `/metrics` asks for; `None`: loopback only.
     pub metrics_token: Option<Arc<str>>,
+    pub catalog: app::server::release_import::Catalog,
+    /// The local fake Spotify and Odesli, kept running while the server runs (`--sandbox`).
+    pub sandbox: Option<Arc<crate::sandbox::Sandbox>>,
 }
 
 impl AppState {
@@ -52,6 +55,7 @@ impl AppState {
                 let pages = self.pages.clone();
                 app::server::ctx::Hook::new(Arc::new(move || pages.clear()))
             },
+            catalog: self.catalog.clone(),
         }
     }
 }

@@ -290,6 +290,25 @@ async fn sessions_expire_when_idle_and_password_changes_end_the_others() {
     );
 }
 
+/// `save_release`'s arguments: the release as `client`'s editor loads it, with a new title.
+async fn retitled(
+    server: &TestServer,
+    client: &Client,
+    release_id: impl serde::Serialize,
+    title: &str,
+) -> serde_json::Value {
+    let data = server
+        .call(
+            client,
+            "load_release_editor",
+            json!({ "release_id": release_id }),
+        )
+        .await;
+    let mut draft = data.ok()["draft"].clone();
+    draft["title"] = json!(title);
+    json!({ "draft": draft })
+}
+
 #[tokio::test]
 async fn cross_site_state_changes_are_refused() {
     let server = TestServer::start().await;
@@ -302,8 +321,8 @@ async fn cross_site_state_changes_are_refused() {
         let reply = server
             .call_with_headers(
                 &admin,
-                "rename_release",
-                json!({ "release_id": release, "title": "Pwned" }),
+                "save_release",
+                retitled(&server, &admin, release, "Pwned").await,
                 &headers,
             )
             .await;
@@ -326,8 +345,8 @@ async fn cross_site_state_changes_are_refused() {
     let reply = server
         .call_with_headers(
             &admin,
-            "rename_release",
-            json!({ "release_id": release, "title": "Midnight Signal (Live)" }),
+            "save_release",
+            retitled(&server, &admin, release, "Midnight Signal (Live)").await,
             &[("origin", &server.base_url)],
         )
         .await;
@@ -424,8 +443,8 @@ async fn an_invited_team_member_joins_sees_only_their_grant_and_cannot_edit_with
     let refused = server
         .call(
             &viewer,
-            "rename_release",
-            json!({ "release_id": single, "title": "Nope" }),
+            "save_release",
+            retitled(&server, &viewer, single, "Nope").await,
         )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
@@ -455,8 +474,8 @@ async fn an_invited_team_member_joins_sees_only_their_grant_and_cannot_edit_with
     server
         .call(
             &viewer,
-            "rename_release",
-            json!({ "release_id": single, "title": "Midnight Signal (Radio Edit)" }),
+            "save_release",
+            retitled(&server, &viewer, single, "Midnight Signal (Radio Edit)").await,
         )
         .await
         .ok();

@@ -519,7 +519,7 @@ async fn members_export_the_report_and_raw_events_as_csv() {
     .await;
     assert!(links.starts_with("link,label,url,clicks"), "{links}");
     assert!(
-        links.contains("spotify,Spotify,https://open.spotify.com/track/4MidnightSignalDemo0001,0,"),
+        links.contains("spotify,Spotify,https://open.spotify.com/track/0MidnightSignalTrack00,0,"),
         "{links}"
     );
 

@@ -11,6 +11,7 @@ use app::server::Clock as _;
 use app::types::{Access, GrantTarget, ReleaseKind, ReleaseMode, ReleaseStatus, Role};
 use common::api::{Client, Reply};
 use common::TestServer;
+use sea_orm::EntityTrait as _;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -275,16 +276,60 @@ fn rows() -> Vec<(&'static str, Row)> {
             row("load_release", [401, 404, 404, 404, 404, 200]),
         ),
         (
-            "rename_release single",
-            row("rename_release", [401, 200, 200, 200, 403, 404]),
+            "load_release_editor single",
+            row("load_release_editor", [401, 200, 200, 200, 200, 404]),
         ),
         (
-            "rename_release album",
-            row("rename_release", [401, 200, 200, 404, 403, 404]),
+            "load_release_editor rival",
+            row("load_release_editor", [401, 404, 404, 404, 404, 200]),
         ),
         (
-            "rename_release rival",
-            row("rename_release", [401, 404, 404, 404, 404, 200]),
+            "save_release single",
+            row("save_release", [401, 200, 200, 200, 403, 404]),
+        ),
+        (
+            "save_release album",
+            row("save_release", [401, 200, 200, 404, 403, 404]),
+        ),
+        (
+            "save_release rival",
+            row("save_release", [401, 404, 404, 404, 404, 200]),
+        ),
+        (
+            "publish_release single",
+            row("publish_release", [401, 200, 200, 200, 403, 404]),
+        ),
+        (
+            "refresh_release_links single",
+            row("refresh_release_links", [401, 200, 200, 200, 403, 404]),
+        ),
+        (
+            "create_release by hand",
+            row("create_release", [401, 200, 200, 404, 403, 404]),
+        ),
+        (
+            "create_artist",
+            row("create_artist", [401, 200, 403, 403, 403, 200]),
+        ),
+        (
+            "list_artists",
+            row("list_artists", [401, 200, 200, 200, 200, 200]),
+        ),
+        (
+            "load_artist_editor",
+            row("load_artist_editor", [401, 200, 200, 404, 200, 404]),
+        ),
+        (
+            "save_artist",
+            row("save_artist", [401, 200, 200, 404, 403, 404]),
+        ),
+        (
+            "import_artist_releases",
+            row("import_artist_releases", [401, 200, 200, 404, 403, 404]),
+        ),
+        (
+            "load_import_progress",
+            row("load_import_progress", [401, 200, 200, 404, 200, 404]),
         ),
         (
             "list_members",
@@ -384,15 +429,34 @@ async fn args(name: &str, server: &TestServer, world: &World) -> Value {
         "load_release single" => json!({ "release_id": world.single }),
         "load_release album" => json!({ "release_id": world.album }),
         "load_release rival" => json!({ "release_id": world.outsider_release }),
-        "rename_release single" => {
-            json!({ "release_id": world.single, "title": format!("Midnight Signal {n}") })
+        "load_release_editor single" => json!({ "release_id": world.single }),
+        "load_release_editor rival" => json!({ "release_id": world.outsider_release }),
+        "save_release single" => json!({ "draft": current_draft(server, world.single).await }),
+        "save_release album" => json!({ "draft": current_draft(server, world.album).await }),
+        "save_release rival" => {
+            json!({ "draft": current_draft(server, world.outsider_release).await })
         }
-        "rename_release album" => {
-            json!({ "release_id": world.album, "title": format!("Afterglow Atlas {n}") })
+        "publish_release single" => json!({ "release_id": world.single, "publish": true }),
+        "refresh_release_links single" => json!({ "release_id": world.single }),
+        "create_release by hand" => json!({ "artist_id": world.nova_lights, "spotify_link": "",
+            "title": format!("Hand-made {n}") }),
+        "list_artists" => json!({}),
+        "create_artist" => json!({ "name": format!("New Act {n}"), "spotify_link": "" }),
+        "load_artist_editor" | "load_import_progress" => json!({ "artist_id": world.nova_lights }),
+        "save_artist" => {
+            let artist = app::server::entities::artists::Entity::find_by_id(world.nova_lights)
+                .one(&server.state.db)
+                .await
+                .unwrap()
+                .unwrap();
+            json!({ "draft": { "id": artist.id, "name": artist.name, "slug": artist.slug,
+                "image_url": artist.image_url.unwrap_or_default(), "profile_links": [],
+                "theme": artist.theme, "service_order": artist.service_order,
+                "auto_publish_imports": false, "spotify_artist": "" } })
         }
-        "rename_release rival" => {
-            json!({ "release_id": world.outsider_release, "title": format!("Rival {n}") })
-        }
+        "import_artist_releases" => json!({ "artist_id": world.nova_lights,
+            "spotify_link": format!("https://open.spotify.com/artist/{}",
+                server::sandbox::catalog::DEMO_ARTIST_ID) }),
         "invite_member team" => json!({ "email": format!("new{n}@example.com"), "role": "team",
             "grants": [{ "target": { "artist": world.nova_lights }, "access": "edit" }] }),
         "invite_member admin" => {
@@ -432,6 +496,19 @@ async fn args(name: &str, server: &TestServer, world: &World) -> Value {
         "switch_organization nightfall" => json!({ "organization_id": world.nightfall }),
         other => panic!("no arguments for {other}"),
     }
+}
+
+/// The release as the editor would load it now (so each save names the current version).
+async fn current_draft(server: &TestServer, release_id: i32) -> Value {
+    let release = app::server::entities::releases::Entity::find_by_id(release_id)
+        .one(&server.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let draft = app::server::models::release_edits::load_draft(&server.state.db, &release)
+        .await
+        .unwrap();
+    serde_json::to_value(draft).unwrap()
 }
 
 /// Whatever an outsider gets back must not name anything of Nightfall's.

@@ -65,7 +65,7 @@ async fn click_outs_redirect_to_the_stored_url_and_are_recorded() {
     assert_eq!(response.status(), 302);
     assert_eq!(
         response.headers()["location"],
-        "https://open.spotify.com/track/4MidnightSignalDemo0001"
+        "https://open.spotify.com/track/0MidnightSignalTrack00"
     );
     assert_eq!(response.headers()["cache-control"], "no-store");
 

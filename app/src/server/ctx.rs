@@ -21,6 +21,8 @@ pub struct ServerCtx {
     /// Called after a change to anything a fan page shows, so this instance's page cache drops stale pages at once
     /// (other instances' caches expire by their TTL).
     pub fan_pages_changed: Hook,
+    /// Spotify and Odesli clients (or the sandbox's), when configured.
+    pub catalog: crate::server::release_import::Catalog,
 }
 
 impl ServerCtx {

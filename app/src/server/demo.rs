@@ -66,7 +66,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedOut
                     url: "https://novalights.example/tour".into(),
                 },
             ],
-            spotify_artist_id: Some("0NovaLightsDemo00000000".into()),
+            spotify_artist_id: Some("0NovaLightsDemoArtist0".into()),
         },
         now,
     )
@@ -75,7 +75,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedOut
     let single_links = [
         (
             StreamingService::Spotify,
-            "https://open.spotify.com/track/4MidnightSignalDemo0001",
+            "https://open.spotify.com/track/0MidnightSignalTrack00",
         ),
         (
             StreamingService::AppleMusic,
@@ -116,7 +116,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedOut
             artwork_url: Some("/demo/midnight-signal.svg".into()),
             upc: Some("196000000017".into()),
             isrc: Some("QZDEM2600001".into()),
-            spotify_id: Some("spotify:track:4MidnightSignalDemo0001".into()),
+            spotify_id: Some("spotify:track:0MidnightSignalTrack00".into()),
             release_at: Some(now - Duration::days(14)),
             time_zone: "Europe/Berlin".into(),
             status: ReleaseStatus::Published,
@@ -153,7 +153,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedOut
     let album_links = [
         (
             StreamingService::Spotify,
-            "https://open.spotify.com/album/5AfterglowAtlasDemo001",
+            "https://open.spotify.com/album/0AfterglowAtlasAlbum00",
         ),
         (
             StreamingService::AppleMusic,
@@ -180,9 +180,9 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedOut
             kind: ReleaseKind::Album,
             title: "Afterglow Atlas".into(),
             artwork_url: Some("/demo/afterglow-atlas.svg".into()),
-            upc: Some("196000000024".into()),
+            upc: Some("197341882010".into()),
             isrc: None,
-            spotify_id: Some("spotify:album:5AfterglowAtlasDemo001".into()),
+            spotify_id: Some("spotify:album:0AfterglowAtlasAlbum00".into()),
             release_at: Some(friday_midnight_after(
                 now + Duration::days(14),
                 chrono_tz::Europe::Berlin,

@@ -11,6 +11,7 @@ pub mod entities;
 pub mod fan;
 pub mod import;
 pub mod models;
+pub mod release_import;
 pub mod testing;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};

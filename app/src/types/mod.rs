@@ -2,6 +2,7 @@
 mod account;
 mod analytics;
 mod country;
+mod editor;
 mod error;
 mod release;
 mod service;
@@ -16,6 +17,10 @@ pub use analytics::{
     Breakdown, BreakdownRow, Dimension, LinkRow, ReleaseRow, SeriesPoint, StatCards, StatsReport,
 };
 pub use country::CountryCode;
+pub use editor::{
+    ArtistDraft, ArtistEditorData, ArtistSummary, DraftCustomLink, DraftLink, ImportProgress,
+    LinkLookupProgress, ProfileLinkDraft, ReleaseDraft, ReleaseEditorData,
+};
 pub use error::AppError;
 pub use release::{
     ReleaseFilter, ReleaseKind, ReleaseMode, ReleasePhase, ReleaseStatus, ReleaseSummary,

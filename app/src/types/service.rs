@@ -63,8 +63,94 @@ impl FromStr for StreamingService {
     }
 }
 
+impl StreamingService {
+    /// The web hosts this service's links live on (a host matches itself and its subdomains). Empty: any host,
+    /// for services where artists use their own domains (Bandcamp).
+    pub fn link_hosts(self) -> &'static [&'static str] {
+        use StreamingService::*;
+        match self {
+            Spotify => &["open.spotify.com", "play.spotify.com", "spotify.link"],
+            AppleMusic => &["music.apple.com", "itunes.apple.com", "geo.music.apple.com"],
+            ItunesStore => &[
+                "itunes.apple.com",
+                "music.apple.com",
+                "geo.itunes.apple.com",
+            ],
+            YoutubeMusic => &["music.youtube.com"],
+            Youtube => &["youtube.com", "youtu.be"],
+            AmazonMusic => &[
+                "music.amazon.com",
+                "music.amazon.co.uk",
+                "music.amazon.de",
+                "music.amazon.fr",
+                "music.amazon.it",
+                "music.amazon.es",
+                "music.amazon.co.jp",
+                "music.amazon.com.br",
+                "music.amazon.ca",
+                "music.amazon.com.au",
+                "music.amazon.in",
+                "music.amazon.com.mx",
+                "amazon.com",
+                "amazon.co.uk",
+                "amazon.de",
+                "amazon.fr",
+                "amazon.co.jp",
+                "amzn.to",
+            ],
+            Deezer => &[
+                "deezer.com",
+                "deezer.page.link",
+                "link.deezer.com",
+                "dzr.page.link",
+            ],
+            Tidal => &["tidal.com", "listen.tidal.com"],
+            Soundcloud => &[
+                "soundcloud.com",
+                "on.soundcloud.com",
+                "soundcloud.app.goo.gl",
+            ],
+            Bandcamp => &[],
+            Audiomack => &["audiomack.com"],
+            Pandora => &["pandora.com", "pandora.app.link"],
+            Anghami => &["anghami.com"],
+            Boomplay => &["boomplay.com", "boomplaymusic.com"],
+            Qobuz => &["qobuz.com"],
+            Beatport => &["beatport.com"],
+            Napster => &["napster.com"],
+            Audius => &["audius.co"],
+        }
+    }
+
+    /// Whether a link's host belongs to this service (a pasted Spotify link in the Deezer row does not).
+    pub fn accepts_host(self, host: &str) -> bool {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let host = host.split(':').next().unwrap_or_default();
+        let hosts = self.link_hosts();
+        hosts.is_empty()
+            || hosts.iter().any(|known| {
+                host == *known
+                    || host
+                        .strip_suffix(known)
+                        .is_some_and(|prefix| prefix.ends_with('.'))
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn link_hosts_belong_to_their_service() {
+        use StreamingService::*;
+        assert!(Spotify.accepts_host("open.spotify.com"));
+        assert!(Deezer.accepts_host("www.deezer.com"));
+        assert!(AmazonMusic.accepts_host("music.amazon.de"));
+        assert!(!Deezer.accepts_host("open.spotify.com"));
+        assert!(!Spotify.accepts_host("evilspotify.com"));
+        assert!(!Spotify.accepts_host("open.spotify.com.evil.example"));
+        assert!(Bandcamp.accepts_host("music.some-artist.net"));
+    }
+
     use super::*;
 
     #[test]

@@ -61,9 +61,16 @@ pub struct ClickTarget {
     pub expires_at: DateTime<Utc>,
 }
 
+type TargetKey = (
+    i32,
+    app::types::StreamingService,
+    Option<app::types::CountryCode>,
+);
+
 pub struct PageCache {
     entries: RwLock<HashMap<PageKey, Arc<CachedPage>>>,
-    targets: RwLock<HashMap<(i32, app::types::StreamingService), Arc<ClickTarget>>>,
+    /// Per country: a service's link can differ by storefront.
+    targets: RwLock<HashMap<TargetKey, Arc<ClickTarget>>>,
     ttl: Duration,
     max_entries: usize,
 }
@@ -127,6 +134,7 @@ impl PageCache {
         &self,
         release_id: i32,
         service: app::types::StreamingService,
+        country: Option<app::types::CountryCode>,
         now: DateTime<Utc>,
     ) -> Option<Arc<ClickTarget>> {
         let targets = self
@@ -134,7 +142,7 @@ impl PageCache {
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         targets
-            .get(&(release_id, service))
+            .get(&(release_id, service, country))
             .filter(|target| now < target.expires_at)
             .cloned()
     }
@@ -142,7 +150,10 @@ impl PageCache {
     /// Caches a click target for the TTL.
     pub fn insert_target(
         &self,
-        service: app::types::StreamingService,
+        (service, country): (
+            app::types::StreamingService,
+            Option<app::types::CountryCode>,
+        ),
         artist_id: i32,
         release_id: i32,
         url: String,
@@ -161,7 +172,7 @@ impl PageCache {
         if targets.len() >= self.max_entries {
             targets.clear();
         }
-        targets.insert((release_id, service), target.clone());
+        targets.insert((release_id, service, country), target.clone());
         target
     }
 

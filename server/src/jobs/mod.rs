@@ -1,5 +1,6 @@
 //! Background work owned by the server process. Every task gets a cancellation token and is awaited on shutdown,
 //! so work stops at a point of its choosing instead of being dropped mid-write.
+pub mod catalog;
 pub mod outbox;
 pub mod rollups;
 

@@ -237,19 +237,19 @@ async fn click_out(
 ) -> Result<Response, HttpError> {
     let service: StreamingService = service.parse().map_err(|_| HttpError::NotFound)?;
     let now = state.clock.now();
-    let target = match state.pages.target(release_id, service, now) {
+    let country = state.country.resolve(&headers, peer.ip());
+    let target = match state.pages.target(release_id, service, country, now) {
         Some(target) => target,
         None => {
-            let (release, url) = releases::click_target(&state.db, release_id, service)
+            let (release, url) = releases::click_target(&state.db, release_id, service, country)
                 .await?
                 .ok_or(HttpError::NotFound)?;
             state
                 .pages
-                .insert_target(service, release.artist_id, release.id, url, now)
+                .insert_target((service, country), release.artist_id, release.id, url, now)
         }
     };
     let url = &target.url;
-    let country = state.country.resolve(&headers, peer.ip());
     let mut click = event(
         &state,
         EventKind::ClickOut,

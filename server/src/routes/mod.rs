@@ -4,3 +4,4 @@ pub mod assets;
 pub mod exports;
 pub mod fan;
 pub mod health;
+pub mod preview;

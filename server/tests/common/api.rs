@@ -9,6 +9,13 @@ const JSON_ENDPOINTS: &[&str] = &[
     "revoke_invitation",
     "change_member_role",
     "remove_member",
+    "save_release",
+    "publish_release",
+    "refresh_release_links",
+    "create_release",
+    "save_artist",
+    "create_artist",
+    "import_artist_releases",
 ];
 
 /// A browser's view of the server: its session cookie, if any.

@@ -143,6 +143,7 @@ fn TopBar(me: Me) -> impl IntoView {
             </a>
             <nav class="nav" aria-label="Dashboard">
                 <a href="/dashboard">"Releases"</a>
+                <a href="/dashboard/artists">"Artists"</a>
                 <a href="/dashboard/analytics">"Analytics"</a>
                 {shows_members.then(|| view! { <a href="/dashboard/members">"Members"</a> })}
                 {is_admin.then(|| view! { <a href="/dashboard/activity">"Activity"</a> })}

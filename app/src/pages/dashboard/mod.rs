@@ -3,9 +3,11 @@
 mod account;
 mod activity;
 mod analytics;
+mod artists;
 mod campaign_link;
 mod layout;
 mod members;
+mod new_release;
 mod release_editor;
 mod releases;
 
@@ -15,13 +17,21 @@ pub use account::{
 };
 pub use activity::{list_activity, ActivityLogPage};
 pub use analytics::{load_stats, AnalyticsPage, DefinitionsPage};
+pub use artists::{
+    create_artist, import_artist_releases, list_artists, load_artist_editor, load_import_progress,
+    save_artist, ArtistEditor, ArtistsPage,
+};
 pub use campaign_link::{build_campaign_link, CampaignLinkBuilder};
 pub use layout::{current_user, sign_out, switch_organization, use_me, DashboardLayout};
 pub use members::{
     change_member_role, grant_options, invite_member, list_invitations, list_members,
     remove_member, revoke_invitation, MembersPage,
 };
-pub use release_editor::{load_release, rename_release, ReleaseEditor};
+pub use new_release::{create_release, NewReleaseForm};
+pub use release_editor::{
+    load_release, load_release_editor, publish_release, refresh_release_links, save_release,
+    ReleaseEditor,
+};
 pub use releases::{list_releases, ReleaseList};
 
 use leptos::prelude::*;
@@ -42,6 +52,7 @@ pub fn DashboardHome() -> impl IntoView {
             <p class="lede">
                 "Every release has one link for its whole life: a pre-save page before the release moment, a smart link after."
             </p>
+            <NewReleaseForm />
             <ReleaseList />
         </main>
     }

@@ -24,6 +24,19 @@ pub struct FanPage {
     pub content_security_policy: String,
 }
 
+impl FanPage {
+    /// A server without TLS (development, where the sandbox's fakes serve artwork over loopback http) shows http
+    /// images too. Over https nothing changes: browsers block such images as mixed content anyway.
+    pub fn allow_http_images_on(&mut self, public_url: &str) {
+        if public_url.starts_with("http://") {
+            self.content_security_policy = self.content_security_policy.replace(
+                "img-src 'self' https: data:",
+                "img-src 'self' https: http: data:",
+            );
+        }
+    }
+}
+
 /// Metadata for link previews and search engines.
 pub struct PageMeta {
     pub description: String,

@@ -123,5 +123,7 @@ pub fn render_artist_hub(input: HubInput) -> RenderedHub {
             }
         },
     );
+    let mut page = page;
+    page.allow_http_images_on(input.public_url);
     RenderedHub { page, next_change }
 }

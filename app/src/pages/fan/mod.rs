@@ -10,6 +10,15 @@ pub mod theme;
 pub use document::FanPage;
 pub use hub::{render_artist_hub, HubInput, RenderedHub};
 pub use release::{render_release_page, ReleasePageInput, RenderedRelease};
+pub use theme::Theme;
+
+/// Theme keys and labels, for the editors' pickers.
+pub fn theme_options() -> Vec<(String, String)> {
+    Theme::ALL
+        .iter()
+        .map(|theme| (theme.key().to_owned(), theme.label().to_owned()))
+        .collect()
+}
 
 /// The page for an unknown or unpublished link. Same look as fan pages, no details, no hint whether a draft exists.
 pub fn render_not_found() -> FanPage {

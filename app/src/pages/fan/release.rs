@@ -57,7 +57,13 @@ pub fn render_release_page(input: ReleasePageInput) -> RenderedRelease {
     let ordered = order_services(
         page.links
             .iter()
-            .map(|(service, link)| (*service, link.clone()))
+            .map(|(service, link)| {
+                let mut link = link.clone();
+                if let Some(url) = page.url_in(*service, input.country) {
+                    link.url = url.to_owned();
+                }
+                (*service, link)
+            })
             .collect(),
         input.country,
         order,
@@ -147,6 +153,8 @@ pub fn render_release_page(input: ReleasePageInput) -> RenderedRelease {
         },
         move || body.view(),
     );
+    let mut page = page;
+    page.allow_http_images_on(input.public_url);
     RenderedRelease {
         page,
         services,

@@ -15,6 +15,7 @@ pub struct Model {
     pub spotify_artist_id: Option<String>,
     pub theme: String,
     pub service_order: String,
+    pub auto_publish_imports: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

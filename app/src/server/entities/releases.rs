@@ -20,6 +20,10 @@ pub struct Model {
     pub theme: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub video_url: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub share_text: Option<String>,
+    pub version: i32,
+    pub updated_by: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

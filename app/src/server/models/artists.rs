@@ -191,3 +191,105 @@ pub async fn rename_slug(
     txn.commit().await?;
     Ok(updated)
 }
+
+/// An artist profile and hub edit, checked in full before anything is written.
+pub struct ProfileEdit<'a> {
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub image_url: &'a str,
+    pub profile_links: Vec<ProfileLink>,
+    pub theme: &'a str,
+    pub service_order: &'a str,
+    pub auto_publish_imports: bool,
+    /// The keys `theme` may take.
+    pub themes: &'a [&'a str],
+}
+
+/// Saves a profile edit; a new slug keeps the old one answering with a redirect.
+pub async fn update_profile(
+    db: &DatabaseConnection,
+    artist: artists::Model,
+    edit: ProfileEdit<'_>,
+    now: DateTime<Utc>,
+) -> Result<artists::Model, AppError> {
+    let name = edit.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::BadRequest(
+            "the artist's name needs 1 to 100 characters".into(),
+        ));
+    }
+    let slug =
+        Slug::parse(edit.slug).map_err(|e| AppError::BadRequest(format!("artist link: {e}")))?;
+    let image_url = Some(edit.image_url.trim())
+        .filter(|url| !url.is_empty())
+        .map(validate_image_url)
+        .transpose()?;
+    if !edit.themes.contains(&edit.theme) {
+        return Err(AppError::BadRequest(format!(
+            "unknown theme \"{}\"",
+            edit.theme
+        )));
+    }
+    let order: crate::server::fan::ordering::ServiceOrder =
+        edit.service_order.parse().map_err(AppError::BadRequest)?;
+    if edit.profile_links.len() > 12 {
+        return Err(AppError::BadRequest(
+            "an artist can have at most 12 profile links".into(),
+        ));
+    }
+    let mut links = Vec::with_capacity(edit.profile_links.len());
+    for link in edit.profile_links {
+        let label = link.label.trim();
+        if label.is_empty() || label.chars().count() > 40 {
+            return Err(AppError::BadRequest(
+                "every profile link needs a label of 1 to 40 characters".into(),
+            ));
+        }
+        links.push(ProfileLink {
+            label: label.to_owned(),
+            url: validate_web_url(label, &link.url)?,
+        });
+    }
+    let artist = if artist.slug == slug.as_str() {
+        artist
+    } else {
+        rename_slug(db, artist.id, slug.as_str(), now).await?
+    };
+    let mut active: artists::ActiveModel = artist.into();
+    active.name = Set(name.to_owned());
+    active.image_url = Set(image_url);
+    active.profile_links = Set(serde_json::to_string(&links).map_err(AppError::internal)?);
+    active.theme = Set(edit.theme.to_owned());
+    active.service_order = Set(order.as_str().to_owned());
+    active.auto_publish_imports = Set(edit.auto_publish_imports);
+    active.updated_at = Set(now);
+    Ok(active.update(db).await?)
+}
+
+/// A free artist slug from a name: `nova-lights`, else `nova-lights-2`… (slugs are unique on the whole server,
+/// old ones included, since they keep redirecting).
+pub async fn free_slug(db: &impl ConnectionTrait, name: &str) -> Result<String, AppError> {
+    let base = Slug::from_title(name)
+        .map(|slug| slug.to_string())
+        .unwrap_or_else(|_| "artist".to_owned());
+    let taken = |slug: String| async move {
+        let current = find_by_slug(db, &slug).await?.is_some();
+        let old = artist_slug_redirects::Entity::find()
+            .filter(artist_slug_redirects::Column::OldSlug.eq(slug.as_str()))
+            .one(db)
+            .await?
+            .is_some();
+        Ok::<_, AppError>(current || old)
+    };
+    if !taken(base.clone()).await? && Slug::parse(&base).is_ok() {
+        return Ok(base);
+    }
+    let stem: String = base.chars().take(56).collect();
+    for n in 2..1000 {
+        let candidate = format!("{}-{n}", stem.trim_end_matches('-'));
+        if !taken(candidate.clone()).await? {
+            return Ok(candidate);
+        }
+    }
+    Err(AppError::Conflict("no free link for this name".into()))
+}

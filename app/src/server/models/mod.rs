@@ -6,6 +6,7 @@ pub mod artists;
 pub mod members;
 pub mod organizations;
 pub mod outbox;
+pub mod release_edits;
 pub mod releases;
 pub mod visitor_salts;
 

@@ -2,12 +2,12 @@
 //! published one for its fan page.
 use super::{artists::validate_image_url, validate_web_url};
 use crate::server::entities::{
-    artists, custom_links, release_links, release_slug_redirects, releases,
+    artists, custom_links, release_link_variants, release_links, release_slug_redirects, releases,
 };
 use crate::server::fan::moment::ReleaseMoment;
 use crate::types::{
-    AppError, ReleaseFilter, ReleaseKind, ReleaseMode, ReleasePhase, ReleaseStatus, ReleaseSummary,
-    Slug, StreamingService,
+    AppError, CountryCode, ReleaseFilter, ReleaseKind, ReleaseMode, ReleasePhase, ReleaseStatus,
+    ReleaseSummary, Slug, StreamingService,
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -248,9 +248,20 @@ pub struct FanRelease {
     pub links: Vec<(StreamingService, release_links::Model)>,
     /// Call-to-action buttons in order.
     pub custom_links: Vec<custom_links::Model>,
+    /// Links that differ in some countries (an Amazon or Apple Music storefront): (service key, country, URL).
+    pub variants: Vec<release_link_variants::Model>,
 }
 
 impl FanRelease {
+    /// The country's own link for a service, where it differs from the default one.
+    pub fn url_in(&self, service: StreamingService, country: Option<CountryCode>) -> Option<&str> {
+        let country = country?;
+        self.variants
+            .iter()
+            .find(|v| v.service == service.key() && v.country == country.as_str())
+            .map(|v| v.url.as_str())
+    }
+
     pub fn moment(&self) -> Option<ReleaseMoment> {
         release_moment(&self.release)
     }
@@ -361,32 +372,45 @@ pub async fn rename_slug(
     new_slug: &str,
     now: DateTime<Utc>,
 ) -> Result<releases::Model, AppError> {
-    let slug =
-        Slug::parse(new_slug).map_err(|e| AppError::BadRequest(format!("release slug: {e}")))?;
     let txn = crate::server::db::begin_write(db).await?;
     let release = releases::Entity::find_by_id(release_id)
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
+    let updated = change_slug(&txn, release, new_slug, now).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// `rename_slug` inside the caller's transaction.
+pub async fn change_slug(
+    txn: &impl ConnectionTrait,
+    release: releases::Model,
+    new_slug: &str,
+    now: DateTime<Utc>,
+) -> Result<releases::Model, AppError> {
+    let slug =
+        Slug::parse(new_slug).map_err(|e| AppError::BadRequest(format!("release slug: {e}")))?;
+    let release_id = release.id;
     if release.slug == slug.as_str() {
         return Ok(release);
     }
     let taken = releases::Entity::find()
         .filter(releases::Column::ArtistId.eq(release.artist_id))
         .filter(releases::Column::Slug.eq(slug.as_str()))
-        .count(&txn)
+        .count(txn)
         .await?
         > 0;
     let redirect = release_slug_redirects::Entity::find()
         .filter(release_slug_redirects::Column::ArtistId.eq(release.artist_id))
         .filter(release_slug_redirects::Column::OldSlug.eq(slug.as_str()))
-        .one(&txn)
+        .one(txn)
         .await?;
     match redirect {
         // Taking back its own old slug: that slug stops being a redirect.
         Some(own) if own.release_id == release_id => {
             release_slug_redirects::Entity::delete_by_id(own.id)
-                .exec(&txn)
+                .exec(txn)
                 .await?;
         }
         Some(_) => {
@@ -408,14 +432,12 @@ pub async fn rename_slug(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let mut active: releases::ActiveModel = release.into();
     active.slug = Set(slug.to_string());
     active.updated_at = Set(now);
-    let updated = active.update(&txn).await?;
-    txn.commit().await?;
-    Ok(updated)
+    Ok(active.update(txn).await?)
 }
 
 /// Custom links on an artist's hub, in order.
@@ -475,6 +497,29 @@ pub async fn find_published(
     let Some(release) = release else {
         return Ok(None);
     };
+    Ok(Some(fan_release(db, release, artist).await?))
+}
+
+/// Any release, draft or not, as its fan page would show it (the editor's preview).
+pub async fn fan_release_by_id(
+    db: &impl ConnectionTrait,
+    release_id: i32,
+) -> Result<Option<FanRelease>, AppError> {
+    let Some((release, Some(artist))) = releases::Entity::find_by_id(release_id)
+        .find_also_related(artists::Entity)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(fan_release(db, release, artist).await?))
+}
+
+async fn fan_release(
+    db: &impl ConnectionTrait,
+    release: releases::Model,
+    artist: artists::Model,
+) -> Result<FanRelease, AppError> {
     let links = release_links::Entity::find()
         .filter(release_links::Column::ReleaseId.eq(release.id))
         .filter(release_links::Column::Hidden.eq(false))
@@ -489,13 +534,18 @@ pub async fn find_published(
         .order_by_asc(custom_links::Column::Position)
         .all(db)
         .await?;
-    Ok(Some(FanRelease {
+    let variants = release_link_variants::Entity::find()
+        .filter(release_link_variants::Column::ReleaseId.eq(release.id))
+        .all(db)
+        .await?;
+    Ok(FanRelease {
         kind: release.kind.parse().map_err(AppError::internal)?,
         release,
         artist,
         links,
         custom_links,
-    }))
+        variants,
+    })
 }
 
 /// An artist's published releases for their hub, newest first.
@@ -530,6 +580,7 @@ pub async fn click_target(
     db: &impl ConnectionTrait,
     release_id: i32,
     service: StreamingService,
+    country: Option<CountryCode>,
 ) -> Result<Option<(releases::Model, String)>, AppError> {
     let row = release_links::Entity::find()
         .filter(release_links::Column::ReleaseId.eq(release_id))
@@ -540,7 +591,18 @@ pub async fn click_target(
         .await?;
     Ok(match row {
         Some((link, Some(release))) if release.status == ReleaseStatus::Published.as_str() => {
-            Some((release, link.url))
+            let variant = match country {
+                Some(country) => {
+                    release_link_variants::Entity::find()
+                        .filter(release_link_variants::Column::ReleaseId.eq(release_id))
+                        .filter(release_link_variants::Column::Service.eq(service.key()))
+                        .filter(release_link_variants::Column::Country.eq(country.as_str()))
+                        .one(db)
+                        .await?
+                }
+                None => None,
+            };
+            Some((release, variant.map_or(link.url, |v| v.url)))
         }
         _ => None,
     })
@@ -592,22 +654,4 @@ pub fn clean_title(title: &str) -> Result<String, AppError> {
         )));
     }
     Ok(title.to_owned())
-}
-
-/// Changes a release's title (its slug, and so its link, stays); returns the stored title.
-pub async fn rename(
-    db: &impl ConnectionTrait,
-    release: releases::Model,
-    title: &str,
-    now: DateTime<Utc>,
-) -> Result<String, AppError> {
-    let title = clean_title(title)?;
-    if title == release.title {
-        return Ok(title);
-    }
-    let mut active: releases::ActiveModel = release.into();
-    active.title = Set(title.clone());
-    active.updated_at = Set(now);
-    active.update(db).await?;
-    Ok(title)
 }

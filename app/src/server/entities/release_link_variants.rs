@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "release_link_variants")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub release_id: i32,
+    pub service: String,
+    pub country: String,
+    #[sea_orm(column_type = "Text")]
+    pub url: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::releases::Entity",
+        from = "Column::ReleaseId",
+        to = "super::releases::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Releases,
+}
+
+impl Related<super::releases::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Releases.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
