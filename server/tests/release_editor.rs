@@ -204,6 +204,7 @@ async fn reordered_hidden_and_published_services_show_on_the_fan_page_at_once() 
     ]);
     draft["custom_links"] =
         json!([{ "id": null, "label": "Tickets", "url": "https://tickets.example/tour" }]);
+    draft["share_text"] = json!("Out now: turn it up");
     server
         .call(&client, "save_release", json!({ "draft": draft }))
         .await
@@ -224,6 +225,10 @@ async fn reordered_hidden_and_published_services_show_on_the_fan_page_at_once() 
         .ok();
     let page = server.get(path).await.text().await.unwrap();
     assert!(page.contains("Tickets"), "{page}");
+    assert!(
+        page.contains(r#"data-share-text="Out now: turn it up""#),
+        "{page}"
+    );
     assert!(page.contains(&format!("/go/{id}/deezer")), "{page}");
     assert!(page.contains(&format!("/go/{id}/spotify")), "{page}");
     assert!(
@@ -510,6 +515,40 @@ async fn importing_an_artist_again_adds_only_what_is_new() {
     let page = server.get("/nova-lights/comet-tail").await;
     assert_eq!(page.status(), 200, "published by the import");
     assert_eq!(count_releases().await, after_first + 1);
+
+    // A day later nobody pressed anything: the worker looks at the connected artist's discography again.
+    let last_id = third["id"].as_i64().unwrap();
+    sandbox.catalog.add_album(FakeAlbum::new(
+        DEMO_ARTIST_ID,
+        "Nebula Dust",
+        AlbumType::Single,
+        "2026-11-21",
+        &["Nebula Dust"],
+    ));
+    server.clock.advance(chrono::Duration::hours(25));
+    let mut recheck = Value::Null;
+    for _ in 0..300 {
+        recheck = server
+            .call(
+                &client,
+                "load_import_progress",
+                json!({ "artist_id": artist_id }),
+            )
+            .await
+            .ok()
+            .clone();
+        if recheck["id"].as_i64().unwrap() > last_id && recheck["status"] == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(recheck["status"], "done", "{recheck}");
+    assert_eq!(recheck["added"], 1, "{recheck}");
+    assert_eq!(
+        server.get("/nova-lights/nebula-dust").await.status(),
+        200,
+        "found and published without anyone asking"
+    );
 
     let wrong = server
         .call(

@@ -11,6 +11,8 @@ use std::time::Duration;
 /// Longer than one task can take (an Odesli call waits its turn in the rate queue, a minute at most).
 const LEASE: chrono::Duration = chrono::Duration::minutes(3);
 const IDLE_POLL: Duration = Duration::from_secs(1);
+/// How often the worker looks for connected artists due a new look at their discography.
+const RECHECK_EVERY: chrono::Duration = chrono::Duration::hours(1);
 
 pub fn spawn(
     db: DatabaseConnection,
@@ -27,8 +29,28 @@ pub fn spawn(
         let Some(clients) = catalog.clients() else {
             return;
         };
+        // Clock time, so tests that move the clock see the daily re-check.
+        let mut last_recheck: Option<chrono::DateTime<chrono::Utc>> = None;
         loop {
             let work = async {
+                let now = clock.now();
+                let recheck_due = last_recheck.is_none_or(|at| now - at >= RECHECK_EVERY);
+                if recheck_due
+                    && release_import::take_lease(
+                        &db,
+                        release_import::LEASE_NAME,
+                        &holder,
+                        now,
+                        LEASE,
+                    )
+                    .await?
+                {
+                    let queued = release_import::schedule_rechecks(&db, now).await?;
+                    if queued > 0 {
+                        tracing::info!(queued, "looking for new releases of connected artists");
+                    }
+                    last_recheck = Some(now);
+                }
                 // Renewed before every task, so the lease never lapses mid-task.
                 while !cancel.is_cancelled()
                     && release_import::take_lease(

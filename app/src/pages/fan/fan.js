@@ -29,7 +29,7 @@ all('button[data-share]', btn => {
   btn.hidden = false;
   btn.addEventListener('click', () => {
     say('');
-    n.share ? n.share({title: o.shareTitle || d.title, url})
+    n.share ? n.share({title: o.shareTitle || d.title, text: o.shareText, url})
       .then(() => track(o.track), e => e.name != 'AbortError' && copy()) : copy();
   });
 });

@@ -117,6 +117,10 @@ pub fn render_release_page(input: ReleasePageInput) -> RenderedRelease {
         artist_path: format!("/{}", artist.slug),
         kind: page.kind.label(),
         artwork: release.artwork_url.clone(),
+        share_text: release
+            .share_text
+            .clone()
+            .unwrap_or_else(|| format!("{} by {}", release.title, artist.name)),
         canonical,
         release_id,
         phase,
@@ -168,6 +172,8 @@ struct ReleaseBody {
     artist_path: String,
     kind: &'static str,
     artwork: Option<String>,
+    /// What the share sheet offers with the link: the artist's words, or "<title> by <artist>".
+    share_text: String,
     canonical: String,
     release_id: i32,
     phase: ReleasePhase,
@@ -260,7 +266,7 @@ impl ReleaseBody {
                     </ul>
                 })}
                 <button class="share" type="button" hidden data-share data-share-url=self.canonical
-                    data-share-title=self.title data-track=track("share")>
+                    data-share-title=self.title data-share-text=self.share_text data-track=track("share")>
                     <span class="icon" aria-hidden="true" inner_html=SHARE_ICON></span>
                     "Share"
                 </button>

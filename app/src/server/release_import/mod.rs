@@ -12,7 +12,7 @@ pub use from_spotify::{
 pub use links::apply_lookup;
 pub use queue::{
     enqueue_link_lookups, import_progress, link_progress, recent_lookup_errors, run_next,
-    take_lease, RunOutcome, LEASE_NAME,
+    schedule_rechecks, take_lease, RunOutcome, LEASE_NAME, RECHECK_AFTER,
 };
 
 use super::catalog::{odesli::Odesli, spotify::SpotifyCatalog};

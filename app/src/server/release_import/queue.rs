@@ -371,3 +371,59 @@ pub async fn import_progress(
         error: import.error,
     }))
 }
+
+/// How often a connected artist's discography is looked at again for new releases.
+pub const RECHECK_AFTER: Duration = Duration::hours(24);
+
+/// Queues an import for every artist whose last import finished more than a day ago, so new releases are found
+/// (and, where the artist asked for it, published) without anyone pressing the button. Artists never imported
+/// are left alone: connecting is the artist's choice. Returns how many imports were queued.
+pub async fn schedule_rechecks(
+    db: &sea_orm::DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    use crate::server::entities::artists;
+    let connected = artists::Entity::find()
+        .filter(artists::Column::SpotifyArtistId.is_not_null())
+        .all(db)
+        .await?;
+    let mut queued = 0;
+    for artist in connected {
+        let Some(spotify_artist_id) = artist.spotify_artist_id else {
+            continue;
+        };
+        let latest = catalog_imports::Entity::find()
+            .filter(catalog_imports::Column::ArtistId.eq(artist.id))
+            .order_by_desc(catalog_imports::Column::Id)
+            .one(db)
+            .await?;
+        let due = latest.is_some_and(|import| {
+            import
+                .finished_at
+                .is_some_and(|finished| finished + RECHECK_AFTER <= now)
+        });
+        if !due {
+            continue;
+        }
+        let txn = crate::server::db::begin_write(db).await?;
+        let import = catalog_imports::ActiveModel {
+            artist_id: Set(artist.id),
+            spotify_artist_id: Set(spotify_artist_id),
+            status: Set("queued".into()),
+            found: Set(0),
+            added: Set(0),
+            existing: Set(0),
+            error: Set(None),
+            requested_by: Set(None),
+            created_at: Set(now),
+            finished_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        enqueue_import(&txn, &import, now).await?;
+        txn.commit().await?;
+        queued += 1;
+    }
+    Ok(queued)
+}
