@@ -30,12 +30,26 @@ impl MigrationTrait for Migration {
                     .default(false)
                     .to_owned(),
             ),
+            // Links people set or corrected; lookups never second-guess them with per-country variants.
+            (
+                ReleaseLinks::Table.into_iden(),
+                boolean(ReleaseLinks::SetByHand).default(true).to_owned(),
+            ),
         ];
         for (table, column) in columns {
             manager
                 .alter_table(Table::alter().table(table).add_column(column).to_owned())
                 .await?;
         }
+        // Twins made before this index (the JSON import allowed them) keep their data; only the later ones lose
+        // the Spotify id the index needs to be unique.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE releases SET spotify_id = NULL WHERE spotify_id IS NOT NULL AND id NOT IN \
+                 (SELECT MIN(id) FROM releases WHERE spotify_id IS NOT NULL GROUP BY artist_id, spotify_id)",
+            )
+            .await?;
         // An import never makes the same Spotify release twice for one artist (NULLs, hand-made releases, repeat).
         manager
             .create_index(
@@ -199,6 +213,10 @@ impl MigrationTrait for Migration {
             .await?;
         let columns = [
             (
+                ReleaseLinks::Table.into_iden(),
+                ReleaseLinks::SetByHand.into_iden(),
+            ),
+            (
                 Artists::Table.into_iden(),
                 Artists::AutoPublishImports.into_iden(),
             ),
@@ -231,6 +249,12 @@ enum Releases {
     ShareText,
     Version,
     UpdatedBy,
+}
+
+#[derive(DeriveIden)]
+enum ReleaseLinks {
+    Table,
+    SetByHand,
 }
 
 #[derive(DeriveIden)]

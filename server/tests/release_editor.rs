@@ -215,12 +215,19 @@ async fn reordered_hidden_and_published_services_show_on_the_fan_page_at_once() 
         404,
         "drafts are not public"
     );
-    server
+    let before_publish = editor(&server, &client, id).await["draft"].clone();
+    let published = server
         .call(
             &client,
             "publish_release",
             json!({ "release_id": id, "publish": true }),
         )
+        .await;
+    // The editor goes on from the version publishing left, without a conflict with itself.
+    let mut after_publish = before_publish.clone();
+    after_publish["version"] = published.ok().clone();
+    server
+        .call(&client, "save_release", json!({ "draft": after_publish }))
         .await
         .ok();
     let page = server.get(path).await.text().await.unwrap();
@@ -247,6 +254,30 @@ async fn reordered_hidden_and_published_services_show_on_the_fan_page_at_once() 
         .ok();
     let saved = editor(&server, &client, id).await["draft"].clone();
     assert_eq!(services(&saved), ["spotify", "deezer", "tidal"]);
+    // A link left out of a draft is kept (a lookup may have added it after the draft was loaded); one the
+    // editor removed is deleted.
+    let without_tidal = |removed: Value| {
+        let mut draft = saved.clone();
+        draft["links"] = json!(saved["links"].as_array().unwrap()[..2]);
+        draft["removed_services"] = removed;
+        draft
+    };
+    let mut left_out = without_tidal(json!([]));
+    left_out["version"] = saved["version"].clone();
+    server
+        .call(&client, "save_release", json!({ "draft": left_out }))
+        .await
+        .ok();
+    let kept = editor(&server, &client, id).await["draft"].clone();
+    assert_eq!(services(&kept), ["spotify", "deezer", "tidal"]);
+    let mut removed = without_tidal(json!(["tidal"]));
+    removed["version"] = kept["version"].clone();
+    server
+        .call(&client, "save_release", json!({ "draft": removed }))
+        .await
+        .ok();
+    let saved = editor(&server, &client, id).await["draft"].clone();
+    assert_eq!(services(&saved), ["spotify", "deezer"]);
     assert_eq!(saved["custom_links"][0]["label"], "Tickets");
 
     server
@@ -310,6 +341,29 @@ async fn the_preview_shows_drafts_before_and_after_the_moment_to_members_only() 
     assert_ne!(before, after);
 
     assert_eq!(get(preview("after"), None).await.unwrap().status(), 401);
+    // Someone from another organization does not learn that the release exists.
+    app::server::models::accounts::create_organization_with_admin(
+        &server.state.db,
+        app::server::models::accounts::NewOrganizationAdmin {
+            organization_name: "Rival Records",
+            email: "boss@rival.example",
+            display_name: "Rival Boss",
+            password: "rival boss passphrase",
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let rival = server
+        .sign_in("boss@rival.example", "rival boss passphrase")
+        .await;
+    assert_eq!(
+        get(preview("after"), rival.cookie.clone())
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     let bad = get(
         format!("/dashboard/releases/{id}/preview?country=Germany"),
         client.cookie.clone(),
@@ -371,7 +425,34 @@ async fn a_release_from_a_spotify_link_gets_every_service_and_country_links() {
         .ok()
         .as_i64()
         .unwrap();
+    // Someone opens the editor at once, before the lookups have found anything.
+    let stale = editor(&server, &client, id).await["draft"].clone();
+    assert_eq!(services(&stale), ["spotify"]);
+    let again = server
+        .call(
+            &client,
+            "refresh_release_links",
+            json!({ "release_id": id }),
+        )
+        .await;
+    assert_eq!(
+        again.status, 409,
+        "one round of lookups at a time: {again:?}"
+    );
     let data = lookups_finished(&server, &client, id).await;
+    // Their save, made on what they loaded, keeps what the lookups found meanwhile.
+    let mut stale = stale;
+    stale["title"] = json!("Low Orbit EP (Deluxe)");
+    server
+        .call(&client, "save_release", json!({ "draft": stale }))
+        .await
+        .ok();
+    let data = {
+        let saved = editor(&server, &client, id).await;
+        assert_eq!(services(&saved["draft"]), services(&data["draft"]));
+        assert_eq!(saved["draft"]["title"], "Low Orbit EP (Deluxe)");
+        saved
+    };
     let draft = &data["draft"];
     assert_eq!(draft["kind"], "ep", "a single of 4–6 tracks is an EP");
     let found = services(draft);
@@ -413,6 +494,39 @@ async fn a_release_from_a_spotify_link_gets_every_service_and_country_links() {
     let american = american.headers()["location"].to_str().unwrap().to_owned();
     assert_ne!(german, american);
     assert!(german.contains("amazon.de"), "{german}");
+
+    // A corrected link is the one every fan gets: its country variants go, and new lookups add none.
+    let mut draft = editor(&server, &client, id).await["draft"].clone();
+    let corrected = "https://music.amazon.com/albums/B0CORRECTED";
+    for link in draft["links"].as_array_mut().unwrap() {
+        if link["service"] == "amazon_music" {
+            link["url"] = json!(corrected);
+        }
+    }
+    server
+        .call(&client, "save_release", json!({ "draft": draft }))
+        .await
+        .ok();
+    server
+        .call(
+            &client,
+            "refresh_release_links",
+            json!({ "release_id": id }),
+        )
+        .await
+        .ok();
+    let data = lookups_finished(&server, &client, id).await;
+    let amazon = data["draft"]["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["service"] == "amazon_music")
+        .unwrap()
+        .clone();
+    assert_eq!(amazon["url"], corrected);
+    assert_eq!(amazon["country_variants"], 0, "{amazon}");
+    let german = click("de-DE,de;q=0.9").await.unwrap();
+    assert_eq!(german.headers()["location"], corrected);
     server.stop().await.unwrap();
 }
 
@@ -542,6 +656,10 @@ async fn importing_an_artist_again_adds_only_what_is_new() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    assert!(
+        recheck["id"].as_i64().unwrap() > last_id,
+        "a new import ran: {recheck}"
+    );
     assert_eq!(recheck["status"], "done", "{recheck}");
     assert_eq!(recheck["added"], 1, "{recheck}");
     assert_eq!(

@@ -27,6 +27,10 @@ pub struct ReleaseDraft {
     pub share_text: String,
     /// In display order.
     pub links: Vec<DraftLink>,
+    /// Services the editor removed. Only these are deleted: a link that a background lookup added after the
+    /// draft was loaded is kept (after the draft's links), not lost to a save that never saw it.
+    #[serde(default)]
+    pub removed_services: Vec<StreamingService>,
     pub custom_links: Vec<DraftCustomLink>,
 }
 

@@ -8,8 +8,9 @@ use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Longer than one task can take (an Odesli call waits its turn in the rate queue, a minute at most).
+/// Renewed every `HEARTBEAT` while a task runs, so only a dead holder's lease lapses.
 const LEASE: chrono::Duration = chrono::Duration::minutes(3);
+const HEARTBEAT: Duration = Duration::from_secs(30);
 const IDLE_POLL: Duration = Duration::from_secs(1);
 /// How often the worker looks for connected artists due a new look at their discography.
 const RECHECK_EVERY: chrono::Duration = chrono::Duration::hours(1);
@@ -62,7 +63,23 @@ pub fn spawn(
                     )
                     .await?
                 {
-                    match release_import::run_next(&db, clients, clock.now()).await? {
+                    let run = release_import::run_next(&db, clients, clock.now());
+                    match with_heartbeat(run, || async {
+                        // A long import (a big discography, rate-limit waits) keeps the lease while it runs.
+                        if let Err(error) = release_import::take_lease(
+                            &db,
+                            release_import::LEASE_NAME,
+                            &holder,
+                            clock.now(),
+                            LEASE,
+                        )
+                        .await
+                        {
+                            tracing::warn!(%error, "renewing the catalog lease failed");
+                        }
+                    })
+                    .await?
+                    {
                         RunOutcome::Idle => break,
                         RunOutcome::Ran {
                             pages_changed: true,
@@ -82,6 +99,23 @@ pub fn spawn(
             }
         }
     });
+}
+
+/// Runs `work` to its end, calling `beat` every `HEARTBEAT` meanwhile.
+async fn with_heartbeat<T, B, BF>(work: impl std::future::Future<Output = T>, beat: B) -> T
+where
+    B: Fn() -> BF,
+    BF: std::future::Future<Output = ()>,
+{
+    tokio::pin!(work);
+    let mut ticks = tokio::time::interval(HEARTBEAT);
+    ticks.tick().await; // the first tick is immediate: the lease was just taken
+    loop {
+        tokio::select! {
+            result = &mut work => return result,
+            _ = ticks.tick() => beat().await,
+        }
+    }
 }
 
 /// The catalog clients from the configuration: the sandbox's fakes when it runs, else the real services (Spotify

@@ -344,11 +344,20 @@ fn ArtistForm(data: ArtistEditorData) -> impl IntoView {
             </label>
         }
     };
+    // `selected` on the options: built in the browser, a select gets `prop:value` before its options exist.
     let themes = data
         .themes
         .iter()
-        .map(|(key, label)| view! { <option value=key.clone()>{label.clone()}</option> })
+        .map(|(key, label)| {
+            let chosen = key.clone();
+            view! {
+                <option value=key.clone() selected=move || draft.with(|d| d.theme == chosen)>{label.clone()}</option>
+            }
+        })
         .collect_view();
+    let order_option = move |value: &'static str, label: &'static str| {
+        view! { <option value=value selected=move || draft.with(|d| d.service_order == value)>{label}</option> }
+    };
     let links = move || {
         draft
             .with(|d| d.profile_links.clone())
@@ -386,17 +395,17 @@ fn ArtistForm(data: ArtistEditorData) -> impl IntoView {
             <h2>"Fan pages"</h2>
             <label>
                 "Default theme"
-                <select disabled=!can_edit prop:value=move || draft.with(|d| d.theme.clone())
+                <select disabled=!can_edit
                     on:change=move |ev| { let v = event_target_value(&ev); draft.update(|d| d.theme = v); }>
                     {themes}
                 </select>
             </label>
             <label>
                 "Service order"
-                <select disabled=!can_edit data-testid="service-order" prop:value=move || draft.with(|d| d.service_order.clone())
+                <select disabled=!can_edit data-testid="service-order"
                     on:change=move |ev| { let v = event_target_value(&ev); draft.update(|d| d.service_order = v); }>
-                    <option value="by_country">"Automatic: most popular in the fan's country first"</option>
-                    <option value="fixed">"Fixed: each release's own order, everywhere"</option>
+                    {order_option("by_country", "Automatic: most popular in the fan's country first")}
+                    {order_option("fixed", "Fixed: each release's own order, everywhere")}
                 </select>
             </label>
             <label>

@@ -91,9 +91,10 @@ pub async fn save_release(draft: ReleaseDraft) -> Result<i32, AppError> {
 
 /// Publishes (the link goes live at once) or unpublishes (fans get "not found"; the slug stays reserved).
 #[server(endpoint = "publish_release", input = Json)]
-pub async fn publish_release(release_id: i32, publish: bool) -> Result<(), AppError> {
+pub async fn publish_release(release_id: i32, publish: bool) -> Result<i32, AppError> {
     use crate::server::auth::{self, access};
     use crate::server::models::{activity, release_edits};
+    use sea_orm::EntityTrait;
     let (ctx, caller) = auth::signed_in().await?;
     let (release, artist, _) =
         access::release_for(&ctx.db, caller.member()?, release_id, Access::Edit).await?;
@@ -124,9 +125,14 @@ pub async fn publish_release(release_id: i32, publish: bool) -> Result<(), AppEr
         )
         .await?;
     }
+    let version = crate::server::entities::releases::Entity::find_by_id(release_id)
+        .one(&txn)
+        .await?
+        .map_or(0, |release| release.version);
     txn.commit().await?;
     ctx.fan_pages_changed.call();
-    Ok(())
+    // The editor keeps working on top of this version.
+    Ok(version)
 }
 
 /// Looks the release's links up again on every service (after a correction, or when a service was missing).
@@ -142,6 +148,15 @@ pub async fn refresh_release_links(release_id: i32) -> Result<(), AppError> {
             "link lookups are not configured on this server".into(),
         ));
     };
+    // One round at a time per release: the lookups share one rate limit with every other release.
+    if release_import::link_progress(&ctx.db, release.id)
+        .await?
+        .running()
+    {
+        return Err(AppError::Conflict(
+            "this release's links are being looked up already".into(),
+        ));
+    }
     release_import::enqueue_link_lookups(
         &ctx.db,
         artist.id,
@@ -208,15 +223,23 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
     let refresh = Action::new(move |_: &()| refresh_release_links(release_id));
     let status = RwSignal::new(data.status);
 
+    // Edits made while a save was on its way stay unsaved (and keep the page from reloading over them).
+    let edits = RwSignal::new(0_u32);
+    let edits_at_save = RwSignal::new(0_u32);
     Effect::new(move |_| {
         if let Some(Ok(version)) = save.value().get() {
             saved_version.set(version);
-            draft.update(|d| d.version = version);
-            dirty.set(false);
+            draft.update(|d| {
+                d.version = version;
+                d.removed_services.clear();
+            });
+            dirty.set(edits.get_untracked() != edits_at_save.get_untracked());
         }
     });
     Effect::new(move |_| {
-        if let Some(Ok(())) = publish.value().get() {
+        if let Some(Ok(version)) = publish.value().get() {
+            saved_version.set(version);
+            draft.update(|d| d.version = version);
             status.update(|s| {
                 *s = if *s == ReleaseStatus::Published {
                     ReleaseStatus::Draft
@@ -253,6 +276,12 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
 
     let edit = move |change: Box<dyn FnOnce(&mut ReleaseDraft)>| {
         draft.update(|d| change(d));
+        edits.update(|n| *n += 1);
+        dirty.set(true);
+    };
+    // Typing counts as editing at once (the draft itself is updated when the field is left).
+    let typing = move |_| {
+        edits.update(|n| *n += 1);
         dirty.set(true);
     };
     let text_field = move |label: &'static str,
@@ -276,14 +305,26 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
         }
     };
 
+    // `selected` on the options (not `prop:value` on the select): built in the browser, a select gets its value
+    // before its options exist.
     let kinds = ReleaseKind::ALL
         .into_iter()
-        .map(|kind| view! { <option value=kind.as_str()>{kind.label()}</option> })
+        .map(|kind| {
+            view! {
+                <option value=kind.as_str() selected=move || draft.with(|d| d.kind == kind)>{kind.label()}</option>
+            }
+        })
         .collect_view();
     let theme_options = data
         .themes
         .iter()
-        .map(|(key, label)| view! { <option value=key.clone()>{label.clone()}</option> })
+        .map(|(key, label)| {
+            let key = key.clone();
+            let chosen = key.clone();
+            view! {
+                <option value=key selected=move || draft.with(|d| d.theme == chosen)>{label.clone()}</option>
+            }
+        })
         .collect_view();
 
     let services = move || {
@@ -292,7 +333,7 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
         links
             .into_iter()
             .enumerate()
-            .map(|(index, link)| view! { <ServiceRow index count link draft dirty can_edit /> })
+            .map(|(index, link)| view! { <ServiceRow index count link draft dirty edits can_edit /> })
             .collect_view()
     };
     let add_options = move || {
@@ -309,7 +350,7 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
             .with(|d| d.custom_links.clone())
             .into_iter()
             .enumerate()
-            .map(|(index, link)| view! { <ButtonRow index link draft dirty can_edit /> })
+            .map(|(index, link)| view! { <ButtonRow index link draft dirty edits can_edit /> })
             .collect_view()
     };
 
@@ -378,8 +419,9 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
         })}
         {if can_edit {
             view! {
-                <form class="stack card" on:submit=move |ev| {
+                <form class="stack card" on:input=typing on:submit=move |ev| {
                     ev.prevent_default();
+                    edits_at_save.set(edits.get_untracked());
                     save.dispatch(draft.get_untracked());
                 }>
                     <h2>"Details"</h2>
@@ -388,7 +430,6 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
                     <label>
                         "Kind"
                         <select
-                            prop:value=move || draft.with(|d| d.kind.as_str())
                             on:change=move |ev| {
                                 if let Ok(kind) = event_target_value(&ev).parse::<ReleaseKind>() {
                                     edit(Box::new(move |d| d.kind = kind));
@@ -428,10 +469,9 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
                     <label>
                         "Theme"
                         <select
-                            prop:value=move || draft.with(|d| d.theme.clone())
                             on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |d| d.theme = v)); }
                         >
-                            <option value="">"The artist's theme"</option>
+                            <option value="" selected=move || draft.with(|d| d.theme.is_empty())>"The artist's theme"</option>
                             {theme_options}
                         </select>
                     </label>
@@ -518,10 +558,12 @@ fn ServiceRow(
     link: DraftLink,
     draft: RwSignal<ReleaseDraft>,
     dirty: RwSignal<bool>,
+    edits: RwSignal<u32>,
     can_edit: bool,
 ) -> impl IntoView {
     let edit = move |change: Box<dyn FnOnce(&mut ReleaseDraft)>| {
         draft.update(|d| change(d));
+        edits.update(|n| *n += 1);
         dirty.set(true);
     };
     let name = link.service.name();
@@ -548,7 +590,10 @@ fn ServiceRow(
             <button type="button" aria-label=format!("Move {name} down") disabled=!can_edit || index + 1 == count
                 on:click=move |_| edit(Box::new(move |d| shift(&mut d.links, index, 1)))>"↓"</button>
             <button type="button" aria-label=format!("Remove {name}") disabled=!can_edit
-                on:click=move |_| edit(Box::new(move |d| { d.links.remove(index); }))>"Remove"</button>
+                on:click=move |_| edit(Box::new(move |d| {
+                    let removed = d.links.remove(index);
+                    d.removed_services.push(removed.service);
+                }))>"Remove"</button>
         </li>
     }
     .into_any()
@@ -560,10 +605,12 @@ fn ButtonRow(
     link: DraftCustomLink,
     draft: RwSignal<ReleaseDraft>,
     dirty: RwSignal<bool>,
+    edits: RwSignal<u32>,
     can_edit: bool,
 ) -> impl IntoView {
     let edit = move |change: Box<dyn FnOnce(&mut ReleaseDraft)>| {
         draft.update(|d| change(d));
+        edits.update(|n| *n += 1);
         dirty.set(true);
     };
     view! {

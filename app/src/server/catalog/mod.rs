@@ -119,14 +119,27 @@ fn truncate_chars(text: &str, max: usize) -> String {
 }
 
 /// What went wrong on the wire, for `Unavailable`.
+/// reqwest's own text for an error, without the request URL it appends.
+fn reqwest_error_without_url(error: &reqwest::Error) -> String {
+    match error.url() {
+        Some(url) => error
+            .to_string()
+            .replace(&format!(" for url ({url})"), "")
+            .replace(url.as_str(), "…"),
+        None => error.to_string(),
+    }
+}
+
 fn transport_message(error: &reqwest::Error) -> String {
     if error.is_timeout() {
         "timed out".to_owned()
     } else if error.is_connect() {
         "could not connect".to_owned()
     } else {
-        // The source chain says more than reqwest's top-level text ("error sending request").
-        let mut message = error.to_string();
+        // The source chain says more than reqwest's top-level text ("error sending request"). The URL is left
+        // out: it can carry an API key (Odesli's `key=`), and this text is stored and shown in the dashboard.
+        let bare = reqwest_error_without_url(error);
+        let mut message = bare;
         let mut source = std::error::Error::source(error);
         while let Some(cause) = source {
             message = format!("{message}: {cause}");

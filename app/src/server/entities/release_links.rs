@@ -12,6 +12,7 @@ pub struct Model {
     pub position: i32,
     pub hidden: bool,
     pub show_before_release: bool,
+    pub set_by_hand: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

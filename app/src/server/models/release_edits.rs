@@ -76,6 +76,7 @@ pub async fn load_draft(
                 })
             })
             .collect(),
+        removed_services: Vec::new(),
         custom_links: custom
             .into_iter()
             .map(|link| DraftCustomLink {
@@ -281,49 +282,56 @@ pub async fn save(
     let artist_id = release.artist_id;
     let release = change_slug(txn, release, &draft.slug, now).await?;
 
-    // Links: replaced in the draft's order; per-country variants of services that are gone go with them.
-    let kept: HashSet<&str> = checked
-        .links
+    // Links: in the draft's order. Only services the editor removed are deleted (with their country variants);
+    // a link a lookup added since the draft was loaded stays, after the draft's.
+    let kept: HashSet<StreamingService> =
+        checked.links.iter().map(|(service, ..)| *service).collect();
+    let removed: Vec<&str> = draft
+        .removed_services
         .iter()
-        .map(|(service, ..)| service.key())
+        .filter(|service| !kept.contains(service))
+        .map(|service| service.key())
         .collect();
-    let old_links = release_links::Entity::find()
+    if !removed.is_empty() {
+        release_links::Entity::delete_many()
+            .filter(release_links::Column::ReleaseId.eq(release_id))
+            .filter(release_links::Column::Service.is_in(removed.iter().copied()))
+            .exec(txn)
+            .await?;
+        release_link_variants::Entity::delete_many()
+            .filter(release_link_variants::Column::ReleaseId.eq(release_id))
+            .filter(release_link_variants::Column::Service.is_in(removed.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    let mut old_by_service: HashMap<String, release_links::Model> = release_links::Entity::find()
         .filter(release_links::Column::ReleaseId.eq(release_id))
+        .order_by_asc(release_links::Column::Position)
         .all(txn)
-        .await?;
-    let mut old_by_service: HashMap<String, release_links::Model> = old_links
+        .await?
         .into_iter()
         .map(|link| (link.service.clone(), link))
         .collect();
-    for (service, old) in &old_by_service {
-        if !kept.contains(service.as_str()) {
-            release_links::Entity::delete_by_id(old.id)
-                .exec(txn)
-                .await?;
-        }
-    }
-    release_link_variants::Entity::delete_many()
-        .filter(release_link_variants::Column::ReleaseId.eq(release_id))
-        .filter(release_link_variants::Column::Service.is_not_in(kept.iter().copied()))
-        .exec(txn)
-        .await?;
     for (position, (service, url, hidden, before)) in checked.links.iter().enumerate() {
         let position = i32::try_from(position).unwrap_or(i32::MAX);
         match old_by_service.remove(service.key()) {
             Some(old) => {
-                // A corrected default link replaces Odesli's per-country guesses for that service.
-                if old.url != *url {
+                let corrected = old.url != *url;
+                // A corrected link replaces the lookups' per-country guesses for that service, for good.
+                if corrected {
                     release_link_variants::Entity::delete_many()
                         .filter(release_link_variants::Column::ReleaseId.eq(release_id))
                         .filter(release_link_variants::Column::Service.eq(service.key()))
                         .exec(txn)
                         .await?;
                 }
+                let set_by_hand = old.set_by_hand || corrected;
                 let mut active: release_links::ActiveModel = old.into();
                 active.url = Set(url.clone());
                 active.position = Set(position);
                 active.hidden = Set(*hidden);
                 active.show_before_release = Set(*before);
+                active.set_by_hand = Set(set_by_hand);
                 active.update(txn).await?;
             }
             None => {
@@ -334,12 +342,21 @@ pub async fn save(
                     position: Set(position),
                     hidden: Set(*hidden),
                     show_before_release: Set(*before),
+                    set_by_hand: Set(true),
                     ..Default::default()
                 }
                 .insert(txn)
                 .await?;
             }
         }
+    }
+    // Links the draft did not know about (found meanwhile) go after its own, in their order.
+    let mut unseen: Vec<release_links::Model> = old_by_service.into_values().collect();
+    unseen.sort_by_key(|link| link.position);
+    for (offset, link) in unseen.into_iter().enumerate() {
+        let mut active: release_links::ActiveModel = link.into();
+        active.position = Set(i32::try_from(checked.links.len() + offset).unwrap_or(i32::MAX));
+        active.update(txn).await?;
     }
 
     // Buttons keep their ids (their click counts are keyed by them).

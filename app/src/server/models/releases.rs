@@ -62,6 +62,18 @@ pub async fn create(
     new: NewRelease,
     now: DateTime<Utc>,
 ) -> Result<releases::Model, AppError> {
+    let txn = crate::server::db::begin_write(db).await?;
+    let release = create_in(&txn, new, now).await?;
+    txn.commit().await?;
+    Ok(release)
+}
+
+/// `create` inside the caller's transaction (with what else must happen with it, or not at all).
+pub async fn create_in(
+    txn: &impl ConnectionTrait,
+    new: NewRelease,
+    now: DateTime<Utc>,
+) -> Result<releases::Model, AppError> {
     let title = new.title.trim().to_owned();
     if title.is_empty() {
         return Err(AppError::BadRequest("the release needs a title".into()));
@@ -106,11 +118,10 @@ pub async fn create(
         links.push((link, validate_web_url(link.service.name(), &link.url)?));
     }
 
-    let txn = crate::server::db::begin_write(db).await?;
     let taken = releases::Entity::find()
         .filter(releases::Column::ArtistId.eq(new.artist_id))
         .filter(releases::Column::Slug.eq(slug.as_str()))
-        .count(&txn)
+        .count(txn)
         .await?;
     if taken > 0 {
         return Err(AppError::Conflict(format!(
@@ -136,8 +147,15 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
-    .await?;
+    .insert(txn)
+    .await
+    .map_err(|error| match error.sql_err() {
+        // Another request made the same release (by its Spotify id) in the meantime.
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            AppError::Conflict("this artist already has this release".into())
+        }
+        _ => AppError::from(error),
+    })?;
     for (position, (link, url)) in links.into_iter().enumerate() {
         release_links::ActiveModel {
             release_id: Set(release.id),
@@ -148,7 +166,7 @@ pub async fn create(
             show_before_release: Set(link.show_before_release),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
     for (position, (label, url)) in custom_links.into_iter().enumerate() {
@@ -160,10 +178,9 @@ pub async fn create(
             position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
-    txn.commit().await?;
     Ok(release)
 }
 

@@ -1,12 +1,12 @@
 //! Releases from Spotify: one made from a pasted link, and an artist's discography imported as drafts (or
 //! published, when the artist asked for that). Re-running an import adds what is new and never duplicates: a
-//! release counts as present by its Spotify id, its UPC, or its title (a single made by hand from its track link
-//! has the album's title but not its id).
+//! release counts as present by its Spotify id, its UPC, or, where it has no Spotify album id (made by hand, or
+//! from a track link), its title.
 use super::queue::{enqueue_import, enqueue_link_lookups, set_import_status, TaskError};
 use super::CatalogClients;
 use crate::server::catalog::spotify::{parse_spotify_ref, Album, SpotifyCatalog, SpotifyRef};
 use crate::server::catalog::CatalogError;
-use crate::server::entities::{artists, catalog_imports, catalog_tasks, releases};
+use crate::server::entities::{artists, catalog_imports, catalog_tasks, release_links, releases};
 use crate::server::models::release_edits::free_slug;
 use crate::server::models::releases::{self as release_model, NewRelease, NewServiceLink};
 use crate::types::{AppError, ReleaseKind, ReleaseMode, ReleaseStatus, StreamingService};
@@ -135,18 +135,25 @@ async fn existing(
     Ok(releases.into_iter().find(|release| {
         release.spotify_id.as_deref() == Some(found.uri.as_str())
             || (found.upc.is_some() && release.upc == found.upc)
-            || normalized(&release.title) == normalized(&found.title)
+            // By title only where the release has no Spotify album of its own: made by hand, or from a track.
+            || (release
+                .spotify_id
+                .as_deref()
+                .is_none_or(|id| id.starts_with("spotify:track:"))
+                && normalized(&release.title) == normalized(&found.title))
     }))
 }
 
+/// Makes the release inside `txn`; the caller queues its lookups in the same transaction, so a crash never
+/// leaves a release that nobody will look up.
 async fn create(
-    db: &DatabaseConnection,
+    txn: &impl ConnectionTrait,
     artist: &artists::Model,
     found: Found,
     status: ReleaseStatus,
     now: DateTime<Utc>,
 ) -> Result<releases::Model, AppError> {
-    let slug = free_slug(db, artist.id, &found.title).await?;
+    let slug = free_slug(txn, artist.id, &found.title).await?;
     // A title Dropday would refuse (control characters, too long) is cut to what it accepts.
     let title: String = found
         .title
@@ -154,8 +161,8 @@ async fn create(
         .filter(|c| !c.is_control())
         .take(release_model::MAX_TITLE_CHARS)
         .collect();
-    release_model::create(
-        db,
+    let release = release_model::create_in(
+        txn,
         NewRelease {
             artist_id: artist.id,
             slug,
@@ -185,7 +192,14 @@ async fn create(
         },
         now,
     )
-    .await
+    .await?;
+    // The Spotify link came from the catalog, not from a person: lookups may add its country variants.
+    release_links::Entity::update_many()
+        .col_expr(release_links::Column::SetByHand, Expr::value(false))
+        .filter(release_links::Column::ReleaseId.eq(release.id))
+        .exec(txn)
+        .await?;
+    Ok(release)
 }
 
 /// A release made by pasting a Spotify link.
@@ -218,10 +232,12 @@ pub async fn create_from_spotify(
         )));
     }
     let title = found.title.clone();
-    let release = create(db, artist, found, ReleaseStatus::Draft, now).await?;
+    let txn = crate::server::db::begin_write(db).await?;
+    let release = create(&txn, artist, found, ReleaseStatus::Draft, now).await?;
     if let Some(clients) = clients.filter(|c| c.odesli.is_some()) {
-        enqueue_link_lookups(db, artist.id, release.id, None, &clients.countries, now).await?;
+        enqueue_link_lookups(&txn, artist.id, release.id, None, &clients.countries, now).await?;
     }
+    txn.commit().await?;
     Ok(CreatedRelease {
         release_id: release.id,
         title,
@@ -344,13 +360,12 @@ pub(super) async fn run_import(
         if existing(db, artist.id, &found).await?.is_some() {
             present += 1;
         } else {
-            match create(db, &artist, found, status, now).await {
+            let txn = crate::server::db::begin_write(db).await?;
+            match create(&txn, &artist, found, status, now).await {
                 Ok(release) => {
-                    added += 1;
-                    published |= status == ReleaseStatus::Published;
                     if clients.odesli.is_some() {
                         enqueue_link_lookups(
-                            db,
+                            &txn,
                             artist.id,
                             release.id,
                             Some(import_id),
@@ -359,6 +374,9 @@ pub(super) async fn run_import(
                         )
                         .await?;
                     }
+                    txn.commit().await?;
+                    added += 1;
+                    published |= status == ReleaseStatus::Published;
                 }
                 // Another path made it meanwhile (the unique Spotify id refused a twin): it is present.
                 Err(AppError::Conflict(_)) => present += 1,

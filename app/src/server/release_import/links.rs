@@ -1,6 +1,6 @@
 //! Applying what Odesli found. The default country's answer adds the services a release does not link to yet;
 //! another country's answer stores the links that differ there. Links people set or corrected are never
-//! overwritten: a lookup only fills gaps.
+//! overwritten or given country variants: a lookup only fills gaps.
 use super::queue::TaskError;
 use super::{spotify_web_url, CatalogClients};
 use crate::server::catalog::odesli::OdesliLinks;
@@ -94,6 +94,7 @@ pub async fn apply_lookup(
                     position: Set(position),
                     hidden: Set(false),
                     show_before_release: Set(false),
+                    set_by_hand: Set(false),
                     ..Default::default()
                 }
                 .insert(db)
@@ -112,7 +113,8 @@ pub async fn apply_lookup(
                     .map(|v| (v.service.clone(), v))
                     .collect();
             for (service, url) in &found.links {
-                let Some(default) = existing.get(service.key()) else {
+                // A link someone set or corrected is the one fans get everywhere.
+                let Some(default) = existing.get(service.key()).filter(|l| !l.set_by_hand) else {
                     continue;
                 };
                 let variant = variants.get(service.key());

@@ -160,6 +160,15 @@ pub async fn run_next(
         RESOLVE_LINKS => links::run_lookup(db, clients, &task, now).await,
         other => Err(TaskError::Permanent(format!("unknown task kind {other:?}"))),
     };
+    // Our own failure (logged where it happened) is retried with backoff like an outage, so one bad task can
+    // neither spin nor block the tasks behind it.
+    let result = result.map_err(|error| match error {
+        TaskError::Database(error) => TaskError::Transient {
+            message: error.to_string(),
+            after: None,
+        },
+        other => other,
+    });
     let pages_changed = match result {
         Ok(changed) => {
             finish(db, &task, DONE, None, now).await?;
