@@ -437,7 +437,11 @@ async fn args(name: &str, server: &TestServer, world: &World) -> Value {
             json!({ "draft": current_draft(server, world.outsider_release).await })
         }
         "publish_release single" => json!({ "release_id": world.single, "publish": true }),
-        "refresh_release_links single" => json!({ "release_id": world.single }),
+        "refresh_release_links single" => {
+            // One round of lookups at a time: wait for the previous caller's round to end.
+            lookups_settled(server, world.single).await;
+            json!({ "release_id": world.single })
+        }
         "create_release by hand" => json!({ "artist_id": world.nova_lights, "spotify_link": "",
             "title": format!("Hand-made {n}") }),
         "list_artists" => json!({}),
@@ -496,6 +500,20 @@ async fn args(name: &str, server: &TestServer, world: &World) -> Value {
         "switch_organization nightfall" => json!({ "organization_id": world.nightfall }),
         other => panic!("no arguments for {other}"),
     }
+}
+
+/// Waits until no link lookup of the release is queued (the sandbox's fakes answer at once).
+async fn lookups_settled(server: &TestServer, release_id: i32) {
+    for _ in 0..300 {
+        let progress = app::server::release_import::link_progress(&server.state.db, release_id)
+            .await
+            .unwrap();
+        if !progress.running() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the lookups of release {release_id} did not settle in 30 s");
 }
 
 /// The release as the editor would load it now (so each save names the current version).
