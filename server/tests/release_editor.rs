@@ -680,3 +680,60 @@ async fn importing_an_artist_again_adds_only_what_is_new() {
     assert!(wrong.body.to_string().contains("artist's Spotify link"));
     server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn two_instances_on_one_database_look_each_release_up_once() {
+    use server::sandbox::catalog::{
+        DEMO_COMPILATION_ALBUM_ID, DEMO_EP_ALBUM_ID, DEMO_YEAR_ALBUM_ID,
+    };
+    let first = TestServer::start().await;
+    // A second instance of the server on the same database, with its own workers and its own fakes.
+    let mut config = server::config::Config::for_tests(first.database_url());
+    config.site_root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../public");
+    let second = server::prepare_with_clock(&config, first.clock.clone())
+        .await
+        .expect("second instance");
+    let client = admin(&first).await;
+    let artist_id = nova_lights(&first, &client).await;
+    let mut ids = Vec::new();
+    for album in [
+        DEMO_EP_ALBUM_ID,
+        DEMO_COMPILATION_ALBUM_ID,
+        DEMO_YEAR_ALBUM_ID,
+    ] {
+        let id = first
+            .call(
+                &client,
+                "create_release",
+                json!({ "artist_id": artist_id, "title": "",
+                    "spotify_link": format!("https://open.spotify.com/album/{album}") }),
+            )
+            .await
+            .ok()
+            .as_i64()
+            .unwrap();
+        ids.push(id);
+    }
+    for id in &ids {
+        let data = lookups_finished(&first, &client, *id).await;
+        assert_eq!(data["lookups"]["failed"], 0, "{}", data["lookups"]);
+    }
+    let (default_country, countries) = config.link_countries().unwrap();
+    assert_eq!(default_country.as_str(), "US");
+    let lookups_per_release = 1 + countries.len();
+    let calls = |state: &server::state::AppState| {
+        state
+            .sandbox
+            .as_ref()
+            .expect("sandbox")
+            .odesli
+            .calls("/v1-alpha.1/links")
+    };
+    // Whichever instance held the lease did the work; between them, every lookup ran exactly once.
+    assert_eq!(
+        calls(&first.state) + calls(&second),
+        ids.len() * lookups_per_release
+    );
+    assert!(second.tasks.shutdown(Duration::from_secs(10)).await);
+    first.stop().await.unwrap();
+}
