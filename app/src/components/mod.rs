@@ -1,5 +1,8 @@
 //! Small components shared by dashboard pages.
+mod data;
+
 use crate::types::ReleasePhase;
+pub use data::{data, Data, JsonCodec};
 use leptos::prelude::*;
 
 /// "Upcoming" or "Out now", with a class the stylesheet colours.

@@ -58,7 +58,7 @@ pub async fn accept_invitation(
 pub fn AcceptInvitationPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.with(|p| p.get("token").unwrap_or_default());
-    let preview = Resource::new(token, load_invitation);
+    let preview = crate::components::data(token, load_invitation);
     view! {
         <leptos_meta::Title text="Accept invitation · Dropday" />
         <AuthCard title="You are invited">
@@ -125,7 +125,7 @@ fn AcceptForm(token: String, preview: InvitationPreview) -> impl IntoView {
     view! {
         <p data-testid="invitation-summary">
             {invited_by} " to join " <strong>{preview.organization_name.clone()}</strong> " as "
-            {preview.role.label().to_lowercase()} " (" {preview.email.clone()} ")."
+            {preview.role.label().to_ascii_lowercase()} " (" {preview.email.clone()} ")."
         </p>
         <ActionForm action=action attr:class="stack">
             <input type="hidden" name="token" value=token />

@@ -32,7 +32,7 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next"));
-    let sign_up_allowed = Resource::new(|| (), |_| super::sign_up_open());
+    let sign_up_allowed = crate::components::data(|| (), |_| super::sign_up_open());
     Effect::new(move |_| {
         if let Some(Ok(path)) = action.value().get() {
             go_to(&path);

@@ -59,7 +59,7 @@ pub async fn revoke_api_token(token_id: i32) -> Result<(), AppError> {
 fn ApiTokens() -> impl IntoView {
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = Action::new(|id: &i32| revoke_api_token(*id));
-    let tokens = Resource::new(
+    let tokens = crate::components::data(
         move || (create.version().get(), revoke.version().get()),
         |_| list_api_tokens(),
     );

@@ -14,7 +14,7 @@ pub async fn list_activity(before: Option<i64>) -> Result<ActivityPage, AppError
 #[component]
 pub fn ActivityLogPage() -> impl IntoView {
     let (before, set_before) = signal(None::<i64>);
-    let page = Resource::new(move || before.get(), list_activity);
+    let page = crate::components::data(move || before.get(), list_activity);
     view! {
         <leptos_meta::Title text="Activity · Dropday" />
         <main class="page">

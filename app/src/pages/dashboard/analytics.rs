@@ -29,7 +29,7 @@ pub fn AnalyticsPage() -> impl IntoView {
     // `None` until someone picks a range: the server then reports the last 28 days up to its today. Presets count
     // back from the day the last report ended (the browser's clock is not trusted to agree).
     let (range, set_range) = signal(None::<(NaiveDate, NaiveDate)>);
-    let report = Resource::new(
+    let report = crate::components::data(
         move || (release_id(), range.get()),
         |(release, range)| load_stats(release, range.map(|r| r.0), range.map(|r| r.1)),
     );

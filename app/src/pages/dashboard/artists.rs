@@ -244,7 +244,7 @@ pub async fn load_import_progress(artist_id: i32) -> Result<Option<ImportProgres
 
 #[component]
 pub fn ArtistsPage() -> impl IntoView {
-    let artists = Resource::new(|| (), |_| list_artists());
+    let artists = crate::components::data(|| (), |_| list_artists());
     let is_admin = super::use_me().role == Some(crate::types::Role::Admin);
     view! {
         <leptos_meta::Title text="Artists · Dropday" />
@@ -276,7 +276,7 @@ pub fn ArtistsPage() -> impl IntoView {
 pub fn ArtistEditor() -> impl IntoView {
     let params = use_params_map();
     let artist_id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok()));
-    let data = Resource::new(artist_id, |id| async move {
+    let data = crate::components::data(artist_id, |id| async move {
         match id {
             Some(id) => load_artist_editor(id).await,
             None => Err(AppError::NotFound),

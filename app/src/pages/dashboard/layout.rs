@@ -45,7 +45,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 #[component]
 pub fn DashboardLayout() -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_user());
+    let me = crate::components::data(|| (), |_| current_user());
     view! {
         <Suspense fallback=|| view! { <p class="muted page">"Loading…"</p> }>
             {move || {

@@ -115,9 +115,9 @@ pub fn MembersPage() -> impl IntoView {
             remove.version().get(),
         )
     };
-    let members = Resource::new(refresh, |_| list_members());
-    let invitations = Resource::new(refresh, |_| list_invitations());
-    let options = Resource::new(|| (), |_| grant_options());
+    let members = crate::components::data(refresh, |_| list_members());
+    let invitations = crate::components::data(refresh, |_| list_invitations());
+    let options = crate::components::data(|| (), |_| grant_options());
     let is_admin = me.is_admin();
 
     view! {
@@ -228,7 +228,7 @@ fn chosen_grants(choices: GrantChoices) -> Vec<GrantInput> {
 #[component]
 fn InviteForm(
     invite: Action<(String, Role, Vec<GrantInput>), Result<InvitationCreated, AppError>>,
-    options: Resource<Result<Vec<GrantOption>, AppError>>,
+    options: crate::components::Data<Result<Vec<GrantOption>, AppError>>,
     is_admin: bool,
 ) -> impl IntoView {
     let email = RwSignal::new(String::new());
@@ -364,7 +364,7 @@ fn CopyButton(text: String) -> impl IntoView {
 fn MemberTable(
     members: Vec<MemberView>,
     is_admin: bool,
-    options: Resource<Result<Vec<GrantOption>, AppError>>,
+    options: crate::components::Data<Result<Vec<GrantOption>, AppError>>,
     change: Action<(i32, Role, Vec<GrantInput>), Result<(), AppError>>,
     remove: Action<i32, Result<(), AppError>>,
 ) -> impl IntoView {
@@ -393,7 +393,7 @@ fn MemberTable(
 fn MemberRow(
     member: MemberView,
     is_admin: bool,
-    options: Resource<Result<Vec<GrantOption>, AppError>>,
+    options: crate::components::Data<Result<Vec<GrantOption>, AppError>>,
     change: Action<(i32, Role, Vec<GrantInput>), Result<(), AppError>>,
     remove: Action<i32, Result<(), AppError>>,
 ) -> impl IntoView {
@@ -415,7 +415,13 @@ fn MemberRow(
         member
             .grants
             .iter()
-            .map(|grant| format!("{} ({})", grant.label, grant.access.label().to_lowercase()))
+            .map(|grant| {
+                format!(
+                    "{} ({})",
+                    grant.label,
+                    grant.access.label().to_ascii_lowercase()
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };

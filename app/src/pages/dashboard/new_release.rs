@@ -77,7 +77,7 @@ pub async fn create_release(
 
 #[component]
 pub fn NewReleaseForm() -> impl IntoView {
-    let artists = Resource::new(|| (), |_| super::list_artists());
+    let artists = crate::components::data(|| (), |_| super::list_artists());
     let create = Action::new(|input: &(i32, String, String)| {
         let (artist_id, link, title) = input.clone();
         create_release(artist_id, link, title)

@@ -173,7 +173,7 @@ pub fn ReleaseEditor() -> impl IntoView {
     let params = use_params_map();
     let release_id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i32>().ok()));
     let reload = RwSignal::new(0_u32);
-    let data = Resource::new(
+    let data = crate::components::data(
         move || (release_id(), reload.get()),
         |(id, _)| async move {
             match id {
@@ -526,7 +526,7 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
                 <label>
                     "Country"
                     <input type="text" maxlength="2" size="3" placeholder="US" data-testid="preview-country"
-                        on:change=move |ev| preview_country.set(event_target_value(&ev).to_uppercase()) />
+                        on:change=move |ev| preview_country.set(event_target_value(&ev).to_ascii_uppercase()) />
                 </label>
                 <label>
                     "Moment"

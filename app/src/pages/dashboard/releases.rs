@@ -37,7 +37,7 @@ const FILTERS: [(ReleaseFilter, &str); 3] = [
 #[component]
 pub fn ReleaseList() -> impl IntoView {
     let (filter, set_filter) = signal(ReleaseFilter::All);
-    let releases = Resource::new(move || filter.get(), list_releases);
+    let releases = crate::components::data(move || filter.get(), list_releases);
 
     let tabs = FILTERS
         .into_iter()
