@@ -25,6 +25,13 @@ impl From<sea_orm::DbErr> for HttpError {
     }
 }
 
+/// A dashboard route's error (exports, preview): its status and its public message, as server functions give it.
+pub fn dashboard_error(error: app::types::AppError) -> Response {
+    let status =
+        StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, error.to_string()).into_response()
+}
+
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         match self {

@@ -6,8 +6,8 @@ use app::server::auth::caller;
 use app::types::AppError;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use chrono::NaiveDate;
@@ -32,14 +32,9 @@ async fn export(
     Query(query): Query<ExportQuery>,
     headers: HeaderMap,
 ) -> Response {
-    match build(&state, &table, query, &headers).await {
-        Ok(response) => response,
-        Err(error) => {
-            let status = StatusCode::from_u16(error.status_code())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, error.to_string()).into_response()
-        }
-    }
+    build(&state, &table, query, &headers)
+        .await
+        .unwrap_or_else(crate::error::dashboard_error)
 }
 
 async fn build(

@@ -9,7 +9,7 @@ use app::server::models::releases;
 use app::types::{Access, AppError, CountryCode};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
@@ -33,14 +33,9 @@ async fn preview(
     Query(query): Query<PreviewQuery>,
     headers: HeaderMap,
 ) -> Response {
-    match render(&state, release_id, query, &headers).await {
-        Ok(response) => response,
-        Err(error) => {
-            let status = StatusCode::from_u16(error.status_code())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, error.to_string()).into_response()
-        }
-    }
+    render(&state, release_id, query, &headers)
+        .await
+        .unwrap_or_else(crate::error::dashboard_error)
 }
 
 async fn render(

@@ -201,6 +201,28 @@ pub fn ReleaseEditor() -> impl IntoView {
     .into_any()
 }
 
+/// The editor's draft and what it knows about unsaved edits; rows of the form share it.
+#[derive(Clone, Copy)]
+struct DraftEditor {
+    draft: RwSignal<ReleaseDraft>,
+    /// Something changed since the last save (a reload would lose it).
+    dirty: RwSignal<bool>,
+    /// Counts edits, so a save can tell whether more came while it was on its way.
+    edits: RwSignal<u32>,
+}
+
+impl DraftEditor {
+    fn apply(self, change: Box<dyn FnOnce(&mut ReleaseDraft)>) {
+        self.draft.update(|d| change(d));
+        self.touch();
+    }
+
+    fn touch(self) {
+        self.edits.update(|n| *n += 1);
+        self.dirty.set(true);
+    }
+}
+
 /// Moves element `index` of `items` by `delta` places, if it stays inside.
 fn shift<T>(items: &mut [T], index: usize, delta: isize) {
     let Some(target) = index.checked_add_signed(delta) else {
@@ -274,16 +296,14 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
         }
     });
 
-    let edit = move |change: Box<dyn FnOnce(&mut ReleaseDraft)>| {
-        draft.update(|d| change(d));
-        edits.update(|n| *n += 1);
-        dirty.set(true);
+    let editor = DraftEditor {
+        draft,
+        dirty,
+        edits,
     };
+    let edit = move |change| editor.apply(change);
     // Typing counts as editing at once (the draft itself is updated when the field is left).
-    let typing = move |_| {
-        edits.update(|n| *n += 1);
-        dirty.set(true);
-    };
+    let typing = move |_| editor.touch();
     let text_field = move |label: &'static str,
                            testid: &'static str,
                            get: fn(&ReleaseDraft) -> String,
@@ -333,7 +353,7 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
         links
             .into_iter()
             .enumerate()
-            .map(|(index, link)| view! { <ServiceRow index count link draft dirty edits can_edit /> })
+            .map(|(index, link)| view! { <ServiceRow index count link editor can_edit /> })
             .collect_view()
     };
     let add_options = move || {
@@ -350,7 +370,7 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
             .with(|d| d.custom_links.clone())
             .into_iter()
             .enumerate()
-            .map(|(index, link)| view! { <ButtonRow index link draft dirty edits can_edit /> })
+            .map(|(index, link)| view! { <ButtonRow index link editor can_edit /> })
             .collect_view()
     };
 
@@ -556,16 +576,10 @@ fn ServiceRow(
     index: usize,
     count: usize,
     link: DraftLink,
-    draft: RwSignal<ReleaseDraft>,
-    dirty: RwSignal<bool>,
-    edits: RwSignal<u32>,
+    editor: DraftEditor,
     can_edit: bool,
 ) -> impl IntoView {
-    let edit = move |change: Box<dyn FnOnce(&mut ReleaseDraft)>| {
-        draft.update(|d| change(d));
-        edits.update(|n| *n += 1);
-        dirty.set(true);
-    };
+    let edit = move |change| editor.apply(change);
     let name = link.service.name();
     view! {
         <li data-service=link.service.key() class:hidden-service=link.hidden>
@@ -603,16 +617,10 @@ fn ServiceRow(
 fn ButtonRow(
     index: usize,
     link: DraftCustomLink,
-    draft: RwSignal<ReleaseDraft>,
-    dirty: RwSignal<bool>,
-    edits: RwSignal<u32>,
+    editor: DraftEditor,
     can_edit: bool,
 ) -> impl IntoView {
-    let edit = move |change: Box<dyn FnOnce(&mut ReleaseDraft)>| {
-        draft.update(|d| change(d));
-        edits.update(|n| *n += 1);
-        dirty.set(true);
-    };
+    let edit = move |change| editor.apply(change);
     view! {
         <li>
             <input type="text" aria-label="Button label" placeholder="Tickets" maxlength="40" value=link.label.clone()

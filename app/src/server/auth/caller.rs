@@ -48,11 +48,7 @@ impl Caller {
 
     /// The display name written into the activity log.
     pub fn name(&self) -> String {
-        if self.user.display_name.trim().is_empty() {
-            self.user.email.clone()
-        } else {
-            self.user.display_name.clone()
-        }
+        crate::server::models::accounts::display_name(&self.user)
     }
 }
 

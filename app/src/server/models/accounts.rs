@@ -45,6 +45,15 @@ pub fn clean_display_name(name: &str) -> Result<String, AppError> {
     Ok(name.to_owned())
 }
 
+/// How a user is named to others: their display name, or their email when they gave none.
+pub fn display_name(user: &users::Model) -> String {
+    if user.display_name.trim().is_empty() {
+        user.email.clone()
+    } else {
+        user.display_name.clone()
+    }
+}
+
 pub async fn find_by_email(
     db: &impl ConnectionTrait,
     email: &str,

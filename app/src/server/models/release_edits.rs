@@ -3,7 +3,7 @@
 use super::releases::{change_slug, clean_title};
 use super::validate_web_url;
 use crate::server::entities::{
-    artists, custom_links, release_link_variants, release_links, releases, users,
+    custom_links, release_link_variants, release_links, releases, users,
 };
 use crate::types::{
     AppError, DraftCustomLink, DraftLink, ReleaseDraft, ReleaseStatus, StreamingService,
@@ -96,19 +96,11 @@ pub async fn last_saved_label(
     let when = release.updated_at.format("%a %-d %b %Y, %H:%M UTC");
     Ok(match release.updated_by {
         Some(user_id) => match users::Entity::find_by_id(user_id).one(db).await? {
-            Some(user) => format!("Saved by {}, {when}", display_name(&user)),
+            Some(user) => format!("Saved by {}, {when}", super::accounts::display_name(&user)),
             None => format!("Saved {when}"),
         },
         None => format!("Saved {when}"),
     })
-}
-
-fn display_name(user: &users::Model) -> String {
-    if user.display_name.trim().is_empty() {
-        user.email.clone()
-    } else {
-        user.display_name.clone()
-    }
 }
 
 /// A link's URL checked against its service: a web address, on one of the service's hosts.
@@ -488,17 +480,6 @@ pub async fn free_slug(
         .map(|n| format!("{base}-{n}"))
         .find(|slug| !taken.contains(slug))
         .ok_or_else(|| AppError::Conflict("no free slug for this title".into()))
-}
-
-/// The artist a release belongs to (for callers holding only the release).
-pub async fn artist_of(
-    db: &impl ConnectionTrait,
-    release: &releases::Model,
-) -> Result<artists::Model, AppError> {
-    artists::Entity::find_by_id(release.artist_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! published, when the artist asked for that). Re-running an import adds what is new and never duplicates: a
 //! release counts as present by its Spotify id, its UPC, or, where it has no Spotify album id (made by hand, or
 //! from a track link), its title.
-use super::queue::{enqueue_import, enqueue_link_lookups, set_import_status, TaskError};
+use super::queue::{enqueue_link_lookups, queue_import, set_import_status, TaskError};
 use super::CatalogClients;
 use crate::server::catalog::spotify::{parse_spotify_ref, Album, SpotifyCatalog, SpotifyRef};
 use crate::server::catalog::CatalogError;
@@ -121,18 +121,21 @@ async fn look_up(spotify: &SpotifyCatalog, reference: &SpotifyRef) -> Result<Fou
     }
 }
 
-/// The release of `artist` that `found` already is, if any.
-async fn existing(
+/// The artist's releases, read once per import and checked against each found release.
+async fn releases_of(
     db: &impl ConnectionTrait,
     artist_id: i32,
-    found: &Found,
-) -> Result<Option<releases::Model>, AppError> {
-    let releases = releases::Entity::find()
+) -> Result<Vec<releases::Model>, AppError> {
+    Ok(releases::Entity::find()
         .filter(releases::Column::ArtistId.eq(artist_id))
         .all(db)
-        .await?;
+        .await?)
+}
+
+/// The release among `releases` that `found` already is, if any.
+fn existing<'a>(releases: &'a [releases::Model], found: &Found) -> Option<&'a releases::Model> {
     let normalized = |title: &str| title.trim().to_lowercase();
-    Ok(releases.into_iter().find(|release| {
+    releases.iter().find(|release| {
         release.spotify_id.as_deref() == Some(found.uri.as_str())
             || (found.upc.is_some() && release.upc == found.upc)
             // By title only where the release has no Spotify album of its own: made by hand, or from a track.
@@ -141,7 +144,7 @@ async fn existing(
                 .as_deref()
                 .is_none_or(|id| id.starts_with("spotify:track:"))
                 && normalized(&release.title) == normalized(&found.title))
-    }))
+    })
 }
 
 /// Makes the release inside `txn`; the caller queues its lookups in the same transaction, so a crash never
@@ -225,7 +228,7 @@ pub async fn create_from_spotify(
         ));
     };
     let found = look_up(spotify, &reference).await?;
-    if let Some(release) = existing(db, artist.id, &found).await? {
+    if let Some(release) = existing(&releases_of(db, artist.id).await?, &found) {
         return Err(AppError::Conflict(format!(
             "{} already has this release: \u{201c}{}\u{201d}",
             artist.name, release.title
@@ -294,22 +297,7 @@ pub async fn start_artist_import(
         active.updated_at = Set(now);
         active.update(&txn).await?;
     }
-    let import = catalog_imports::ActiveModel {
-        artist_id: Set(artist_id),
-        spotify_artist_id: Set(spotify_artist_id),
-        status: Set("queued".into()),
-        found: Set(0),
-        added: Set(0),
-        existing: Set(0),
-        error: Set(None),
-        requested_by: Set(Some(requested_by)),
-        created_at: Set(now),
-        finished_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    enqueue_import(&txn, &import, now).await?;
+    let import = queue_import(&txn, artist_id, spotify_artist_id, Some(requested_by), now).await?;
     txn.commit().await?;
     Ok(import.id)
 }
@@ -354,10 +342,11 @@ pub(super) async fn run_import(
         ReleaseStatus::Draft
     };
     let mut published = false;
+    let mut known = releases_of(db, artist.id).await?;
     // Oldest first, so slugs of re-releases with the same title get their `-2` in release order.
     for album in albums.iter().rev() {
         let found = from_album(album);
-        if existing(db, artist.id, &found).await?.is_some() {
+        if existing(&known, &found).is_some() {
             present += 1;
         } else {
             let txn = crate::server::db::begin_write(db).await?;
@@ -375,6 +364,7 @@ pub(super) async fn run_import(
                         .await?;
                     }
                     txn.commit().await?;
+                    known.push(release);
                     added += 1;
                     published |= status == ReleaseStatus::Published;
                 }

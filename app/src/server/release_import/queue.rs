@@ -83,14 +83,33 @@ pub async fn enqueue_link_lookups(
     Ok(())
 }
 
-pub(super) async fn enqueue_import(
+/// A new import of `spotify_artist_id` for the artist, queued for the worker (call inside a transaction: the
+/// import and its task are two rows). `requested_by`: `None` when the daily re-check started it.
+pub(super) async fn queue_import(
     db: &impl ConnectionTrait,
-    import: &catalog_imports::Model,
+    artist_id: i32,
+    spotify_artist_id: String,
+    requested_by: Option<i32>,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<catalog_imports::Model, AppError> {
+    let import = catalog_imports::ActiveModel {
+        artist_id: Set(artist_id),
+        spotify_artist_id: Set(spotify_artist_id),
+        status: Set(QUEUED.into()),
+        found: Set(0),
+        added: Set(0),
+        existing: Set(0),
+        error: Set(None),
+        requested_by: Set(requested_by),
+        created_at: Set(now),
+        finished_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
     catalog_tasks::ActiveModel {
         kind: Set(IMPORT_ARTIST.to_owned()),
-        artist_id: Set(import.artist_id),
+        artist_id: Set(artist_id),
         release_id: Set(None),
         import_id: Set(Some(import.id)),
         country: Set(None),
@@ -104,7 +123,7 @@ pub(super) async fn enqueue_import(
     }
     .insert(db)
     .await?;
-    Ok(())
+    Ok(import)
 }
 
 /// What one turn of the worker did.
@@ -278,16 +297,16 @@ impl From<sea_orm::DbErr> for TaskError {
 
 impl From<CatalogError> for TaskError {
     fn from(error: CatalogError) -> Self {
-        match &error {
-            CatalogError::RateLimited { retry_after, .. } => TaskError::Transient {
-                message: error.to_string(),
-                after: Duration::from_std(*retry_after).ok(),
-            },
-            CatalogError::Unavailable { .. } => TaskError::Transient {
-                message: error.to_string(),
-                after: None,
-            },
-            _ => TaskError::Permanent(error.to_string()),
+        if !error.is_transient() {
+            return TaskError::Permanent(error.to_string());
+        }
+        let after = match &error {
+            CatalogError::RateLimited { retry_after, .. } => Duration::from_std(*retry_after).ok(),
+            _ => None,
+        };
+        TaskError::Transient {
+            message: error.to_string(),
+            after,
         }
     }
 }
@@ -414,23 +433,9 @@ pub async fn schedule_rechecks(
         if !due {
             continue;
         }
+        // The import and its task together, or neither: an import without its task would wait forever.
         let txn = crate::server::db::begin_write(db).await?;
-        let import = catalog_imports::ActiveModel {
-            artist_id: Set(artist.id),
-            spotify_artist_id: Set(spotify_artist_id),
-            status: Set("queued".into()),
-            found: Set(0),
-            added: Set(0),
-            existing: Set(0),
-            error: Set(None),
-            requested_by: Set(None),
-            created_at: Set(now),
-            finished_at: Set(None),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        enqueue_import(&txn, &import, now).await?;
+        queue_import(&txn, artist.id, spotify_artist_id, None, now).await?;
         txn.commit().await?;
         queued += 1;
     }
