@@ -12,6 +12,7 @@ mod m20261122_000005_event_rollups;
 mod m20261122_000006_api_tokens;
 mod m20261122_000007_rollup_periods;
 mod m20261122_000008_release_editor;
+mod m20261122_000009_presaves;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_api_tokens::Migration),
             Box::new(m20261122_000007_rollup_periods::Migration),
             Box::new(m20261122_000008_release_editor::Migration),
+            Box::new(m20261122_000009_presaves::Migration),
         ]
     }
 }

@@ -155,6 +155,31 @@ pub struct Config {
     #[arg(long, env = "DROPDAY_LINK_COUNTRIES", default_value = "GB,DE,FR,JP,BR")]
     pub link_countries: String,
 
+    /// Which Spotify endpoints write pre-saves to fans' libraries: `unified` (`PUT /me/library`, the only one a
+    /// development-mode app has since 2026) or `type-specific` (`/me/albums`, `/me/following`, ...: extended-quota
+    /// apps).
+    #[arg(long, env = "DROPDAY_SPOTIFY_LIBRARY_API", value_enum, default_value_t = LibraryApiChoice::Unified)]
+    pub spotify_library_api: LibraryApiChoice,
+
+    /// Spotify Web API requests per second for pre-save delivery, shared by all instances. Spotify does not
+    /// publish its limit (a rolling 30-second window, higher for extended-quota apps); 429s slow delivery down
+    /// by their `Retry-After` either way.
+    #[arg(
+        long,
+        env = "DROPDAY_SPOTIFY_REQUESTS_PER_SECOND",
+        default_value_t = 5.0
+    )]
+    pub spotify_requests_per_second: f64,
+
+    /// How long a delivery worker holds the fans it took; after a crash their pre-saves wait this long.
+    #[arg(long, env = "DROPDAY_PRESAVE_LEASE_SECS", default_value_t = 60)]
+    pub presave_lease_secs: u64,
+
+    /// Earlier secret keys (comma-separated, 64 hex characters each), kept after a rotation so that tokens they
+    /// sealed still open; each token is sealed anew under the current key at its next refresh.
+    #[arg(long, env = "DROPDAY_PREVIOUS_SECRET_KEYS", hide_env_values = true)]
+    pub previous_secret_keys: Option<String>,
+
     /// Run local fake Spotify and Odesli servers and use them: `true` for demos and tests. Default: on in
     /// development when no Spotify credentials are set, off otherwise.
     #[arg(long, env = "DROPDAY_SANDBOX", action = clap::ArgAction::Set)]
@@ -207,6 +232,21 @@ pub enum AdminCommand {
 pub enum Environment {
     Development,
     Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LibraryApiChoice {
+    Unified,
+    TypeSpecific,
+}
+
+impl From<LibraryApiChoice> for app::server::presave::spotify_user::LibraryApi {
+    fn from(choice: LibraryApiChoice) -> Self {
+        match choice {
+            LibraryApiChoice::Unified => Self::Unified,
+            LibraryApiChoice::TypeSpecific => Self::TypeSpecific,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -306,6 +346,18 @@ impl Config {
             }
         }
         Ok((default, others))
+    }
+
+    /// The keys of `--previous-secret-keys`.
+    pub fn previous_secret_keys(&self) -> anyhow::Result<Vec<SecretKey>> {
+        self.previous_secret_keys
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|key| !key.is_empty())
+            .map(|key| SecretKey::parse(key).context("DROPDAY_PREVIOUS_SECRET_KEYS"))
+            .collect()
     }
 
     pub fn secret_key(&self) -> anyhow::Result<SecretKey> {

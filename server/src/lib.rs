@@ -95,6 +95,18 @@ pub async fn prepare_with_clock(
         None
     };
     let catalog = jobs::catalog::clients(config, sandbox.as_deref())?;
+    let presaves =
+        jobs::presave::presaves(config, sandbox.as_deref(), &public_url, secret_key.bytes())?;
+    let presave_wake = Arc::new(tokio::sync::Notify::new());
+    if let Some(presaves) = &presaves {
+        jobs::presave::spawn(
+            db.clone(),
+            clock.clone(),
+            presaves.clone(),
+            presave_wake.clone(),
+            &tasks,
+        );
+    }
     let pages = Arc::new(fan::cache::PageCache::new(
         chrono::Duration::seconds(i64::try_from(config.page_cache_ttl_secs).unwrap_or(60)),
         10_000,
@@ -149,6 +161,8 @@ pub async fn prepare_with_clock(
             .map(Arc::from),
         catalog,
         sandbox,
+        presaves,
+        presave_wake,
     })
 }
 
@@ -227,6 +241,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |request, next| {
             middleware::client_ip(resolver.clone(), request, next)
         }))
+        .merge(routes::presave::router())
         .merge(routes::fan::router())
         .fallback(|| async { error::HttpError::NotFound })
         .layer(axum::middleware::from_fn(move |request, next| {

@@ -31,6 +31,10 @@ pub struct AppState {
     pub catalog: app::server::release_import::Catalog,
     /// The local fake Spotify and Odesli, kept running while the server runs (`--sandbox`).
     pub sandbox: Option<Arc<crate::sandbox::Sandbox>>,
+    /// Spotify pre-saves (real or sandbox); `None` when no Spotify app is configured.
+    pub presaves: Option<app::server::presave::Presaves>,
+    /// Wakes the delivery worker (a "Save on Spotify" is due at once).
+    pub presave_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -56,6 +60,7 @@ impl AppState {
                 app::server::ctx::Hook::new(Arc::new(move || pages.clear()))
             },
             catalog: self.catalog.clone(),
+            presaves: self.presaves.clone(),
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct ServerCtx {
     pub fan_pages_changed: Hook,
     /// Spotify and Odesli clients (or the sandbox's), when configured.
     pub catalog: crate::server::release_import::Catalog,
+    /// Spotify pre-saves, when a Spotify app (or the sandbox) is configured.
+    pub presaves: Option<crate::server::presave::Presaves>,
 }
 
 impl ServerCtx {

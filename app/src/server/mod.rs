@@ -11,7 +11,9 @@ pub mod entities;
 pub mod fan;
 pub mod import;
 pub mod models;
+pub mod presave;
 pub mod release_import;
+pub mod sealed;
 pub mod testing;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};

@@ -32,6 +32,19 @@ pub struct ReleaseDraft {
     #[serde(default)]
     pub removed_services: Vec<StreamingService>,
     pub custom_links: Vec<DraftCustomLink>,
+    /// A pre-save also follows the artist on Spotify.
+    #[serde(default = "yes")]
+    pub presave_follow_artist: bool,
+    /// Up to three more Spotify artists, users or playlists a pre-save follows (links or URIs).
+    #[serde(default)]
+    pub presave_follows: Vec<String>,
+    /// The pre-save form asks for an email, with a consent box.
+    #[serde(default)]
+    pub presave_ask_email: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

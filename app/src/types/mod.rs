@@ -4,6 +4,7 @@ mod analytics;
 mod country;
 mod editor;
 mod error;
+pub mod presave;
 mod release;
 mod service;
 mod slug;

@@ -20,6 +20,8 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "logout",
     "oauth",
     "pkg",
+    "presave",
+    "presaves",
     "robots.txt",
     "settings",
     "sign-in",

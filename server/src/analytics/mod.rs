@@ -71,6 +71,8 @@ pub enum EventKind {
     CustomClick,
     Share,
     VideoPlay,
+    /// A fan finished the Spotify login of a pre-save (library adds and follows are recorded at delivery).
+    PreSave,
 }
 
 impl EventKind {
@@ -81,6 +83,7 @@ impl EventKind {
             EventKind::CustomClick => "custom_click",
             EventKind::Share => "share",
             EventKind::VideoPlay => "video_play",
+            EventKind::PreSave => "pre_save",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! so work stops at a point of its choosing instead of being dropped mid-write.
 pub mod catalog;
 pub mod outbox;
+pub mod presave;
 pub mod rollups;
 
 use std::future::Future;

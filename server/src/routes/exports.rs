@@ -68,6 +68,13 @@ async fn build(
             "links",
             Body::from(links_csv(&ctx.db, &target, days, now).await?),
         ),
+        // The fans who opted in to the artist's emails on this release's page (all time).
+        Some("fans") => {
+            let release_id = query.release.ok_or_else(|| {
+                AppError::BadRequest("the fans export needs ?release=<id>".into())
+            })?;
+            ("fans", Body::from(fans_csv(&ctx.db, release_id).await?))
+        }
         _ => return Err(AppError::NotFound),
     };
     let filename = format!(
@@ -90,6 +97,27 @@ async fn build(
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(response)
+}
+
+async fn fans_csv(db: &sea_orm::DatabaseConnection, release_id: i32) -> Result<String, AppError> {
+    let rows = app::server::presave::report::email_opt_ins(db, release_id).await?;
+    let mut csv = csv_line(&[
+        "email",
+        "spotify_name",
+        "country",
+        "consented_at",
+        "consent_text",
+    ]);
+    for row in rows {
+        csv.push_str(&csv_line(&[
+            row.email,
+            row.spotify_name.unwrap_or_default(),
+            row.country.unwrap_or_default(),
+            row.consented_at.to_rfc3339(),
+            row.consent_text,
+        ]));
+    }
+    Ok(csv)
 }
 
 /// One CSV line.

@@ -97,12 +97,16 @@ async fn release_page(
         Some(page) => page,
         None => match releases::lookup_published(&state.db, &artist_slug, &release_slug).await? {
             releases::ReleaseLookup::Found(found) => {
+                let presave_origin = state.presaves.as_ref().map(|p| p.accounts_origin());
                 let rendered = fan::render_release_page(ReleasePageInput {
                     release: &found,
                     country,
                     now,
                     public_url: &state.public_url,
                     rules: &PlatformRules::default(),
+                    presave: presave_origin
+                        .as_deref()
+                        .map(|accounts_origin| fan::PresaveSetup { accounts_origin }),
                 });
                 let page = Arc::new(CachedPage::new(
                     rendered.page,

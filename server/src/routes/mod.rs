@@ -4,4 +4,5 @@ pub mod assets;
 pub mod exports;
 pub mod fan;
 pub mod health;
+pub mod presave;
 pub mod preview;

@@ -70,12 +70,16 @@ async fn render(
             )))
         }
     };
+    let presave_origin = state.presaves.as_ref().map(|p| p.accounts_origin());
     let rendered = fan::render_release_page(ReleasePageInput {
         release: &found,
         country,
         now: at,
         public_url: &state.public_url,
         rules: &PlatformRules::default(),
+        presave: presave_origin
+            .as_deref()
+            .map(|accounts_origin| fan::PresaveSetup { accounts_origin }),
     });
     let mut page = rendered.page;
     page.content_security_policy = page

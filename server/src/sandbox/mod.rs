@@ -5,11 +5,14 @@ pub mod catalog;
 mod control;
 pub mod odesli;
 pub mod spotify;
+mod spotify_accounts;
+mod spotify_library;
 
 pub use control::Fault;
 
 use app::server::catalog::odesli::OdesliConfig;
 use app::server::catalog::spotify::SpotifyConfig;
+use app::server::presave::spotify_user::{LibraryApi, SpotifyUserConfig};
 use catalog::FakeCatalog;
 use odesli::{FakeOdesli, FakeOdesliOptions};
 use spotify::{FakeSpotify, FakeSpotifyOptions};
@@ -66,6 +69,24 @@ impl Sandbox {
         }
     }
 
+    /// A configuration for fans' Spotify authorization and library writes against the fake. `redirect_url` is
+    /// Dropday's callback; the fake accepts any redirect URI, so one sandbox serves whatever address Dropday runs
+    /// on. `library_api` picks the endpoints: the fake serves both.
+    pub fn spotify_user_config(
+        &self,
+        redirect_url: String,
+        library_api: LibraryApi,
+    ) -> SpotifyUserConfig {
+        SpotifyUserConfig {
+            client_id: Self::SPOTIFY_CLIENT_ID.to_owned(),
+            accounts_url: self.spotify.base_url().to_owned(),
+            api_url: self.spotify.api_url(),
+            redirect_url,
+            library_api,
+            timeout: Duration::from_secs(10),
+        }
+    }
+
     /// An Odesli client configuration pointing at the fake.
     pub fn odesli_config(&self) -> OdesliConfig {
         OdesliConfig {
@@ -88,6 +109,12 @@ impl Sandbox {
             client_secret: Self::SPOTIFY_CLIENT_SECRET.to_owned(),
             token_lifetime: Duration::from_secs(3600),
             requests_per_30s: Some(Self::SPOTIFY_REQUESTS_PER_30S),
+            // Any redirect URI: the sandbox does not know the address Dropday is reached at.
+            redirect_uris: Vec::new(),
+            // What PKCE clients get from Spotify, so the sandbox exercises storing the newest refresh token.
+            rotate_refresh_tokens: true,
+            // No allow-list: any account name typed on the consent page may pre-save.
+            allowed_users: None,
         }
     }
 

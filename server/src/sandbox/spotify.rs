@@ -1,21 +1,24 @@
-//! A fake Spotify: the accounts service's token endpoint (client credentials) and the Web API's catalog
-//! endpoints, in the documented shapes of a 2026 development-mode app (no `popularity`, `label` or
+//! A fake Spotify: the accounts service (client credentials here; fans' authorization code + PKCE and refresh
+//! tokens in `spotify_accounts`) and the Web API's catalog endpoints (fans' `/me` and library endpoints in
+//! `spotify_library`), in the documented shapes of a 2026 development-mode app (no `popularity`, `label` or
 //! `album_group`; `external_ids` only where the catalog has them; discography pages of at most 10), with its
 //! errors: OAuth-style 400s from the accounts service, `{"error":{"status","message"}}` from the API, 401 on
-//! missing, unknown or expired tokens, 429 with `Retry-After` over a rolling 30-second window.
+//! missing, unknown or expired tokens, 429 with `Retry-After` over a rolling 30-second window, and the
+//! development-mode allow-list's plain-text 403.
 //!
-//! Tokens carry a `Grant` so that user tokens (authorization code with PKCE, `/me`, `/me/library`) can join
-//! the same state and router later.
+//! Tokens carry a `Grant`: the app itself (client credentials) or a fan (account and scopes).
 use super::catalog::{
     self, AlbumGroup, FakeAlbum, FakeArtist, FakeCatalog, FakePlaylist, FakeTrack,
 };
 use super::control::{self, faults_and_log, lock, Control, Fault, RollingWindow, Running};
+use super::spotify_accounts::{self as accounts, Accounts, Scopes};
+use super::spotify_library as library;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use rand::Rng as _;
 use serde_json::{json, Value};
@@ -39,6 +42,14 @@ pub struct FakeSpotifyOptions {
     pub token_lifetime: Duration,
     /// Web API requests allowed per rolling 30 seconds; `None` for no limit.
     pub requests_per_30s: Option<u32>,
+    /// The app's registered redirect URIs, matched exactly by `/authorize`; empty accepts any http(s) URI.
+    pub redirect_uris: Vec<String>,
+    /// Whether a refresh returns a new refresh token and invalidates the old one (what PKCE clients get), or
+    /// returns none and the old one stays good.
+    pub rotate_refresh_tokens: bool,
+    /// A development-mode app's allow-list of fans' account ids: anyone else's token gets a plain-text 403 on
+    /// every Web API call. `None` for an app without one (extended quota).
+    pub allowed_users: Option<Vec<String>>,
 }
 
 impl Default for FakeSpotifyOptions {
@@ -48,6 +59,9 @@ impl Default for FakeSpotifyOptions {
             client_secret: "sandbox-secret".to_owned(),
             token_lifetime: Duration::from_secs(3600),
             requests_per_30s: None,
+            redirect_uris: Vec::new(),
+            rotate_refresh_tokens: true,
+            allowed_users: None,
         }
     }
 }
@@ -58,27 +72,54 @@ pub struct FakeSpotify {
     server: Running,
 }
 
-struct SpotifyState {
-    catalog: Arc<FakeCatalog>,
-    options: FakeSpotifyOptions,
+pub(super) struct SpotifyState {
+    pub(super) catalog: Arc<FakeCatalog>,
+    pub(super) options: FakeSpotifyOptions,
     control: Arc<Control>,
     /// `http://127.0.0.1:PORT`: the accounts service, the API under `/v1` and cover images under `/image`.
-    base_url: String,
-    tokens: Mutex<HashMap<String, IssuedToken>>,
+    pub(super) base_url: String,
+    /// Access tokens of the app and of fans. A fan's refresh leaves the previous access token valid until it
+    /// expires, as Spotify does; expired ones are swept now and then so a long benchmark does not keep them.
+    tokens: Mutex<Tokens>,
     rate: Mutex<RollingWindow>,
+    /// Fans: accounts, codes, refresh tokens, libraries.
+    pub(super) accounts: Mutex<Accounts>,
+}
+
+#[derive(Default)]
+struct Tokens {
+    issued: HashMap<String, IssuedToken>,
+    /// How many were left after the last sweep of long-expired tokens.
+    after_sweep: usize,
 }
 
 struct IssuedToken {
-    #[allow(dead_code)] // read once user grants join
     grant: Grant,
     expires_at: Instant,
 }
 
 /// Whom a token speaks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Grant {
+pub(super) enum Grant {
     /// Client credentials: the app itself, catalog endpoints only.
-    App { client_id: String },
+    App {
+        #[allow(dead_code)] // kept to say which app, as Spotify's tokens do
+        client_id: String,
+    },
+    /// Authorization code: a fan, with the scopes they granted. `epoch` is the account's at issue; a revocation
+    /// moves the account on and the token stops working.
+    User {
+        account: Arc<str>,
+        scopes: Scopes,
+        epoch: u32,
+    },
+}
+
+/// Who is calling a Web API route, as the token middleware found it; user routes read it as an extension.
+#[derive(Debug, Clone)]
+pub(super) enum Caller {
+    App,
+    User { account: Arc<str>, scopes: Scopes },
 }
 
 impl FakeSpotify {
@@ -105,8 +146,9 @@ impl FakeSpotify {
             options,
             control: Control::new(api_error_body),
             base_url: format!("http://{address}"),
-            tokens: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(Tokens::default()),
             rate: Mutex::new(RollingWindow::default()),
+            accounts: Mutex::new(Accounts::default()),
         });
         let server = Running::start(listener, router(state.clone()))?;
         debug_assert_eq!(server.address(), address);
@@ -152,10 +194,68 @@ impl FakeSpotify {
         self.state.control.responses_with_status(status)
     }
 
-    /// Invalidates every token issued so far, as a revoked app or an early expiry would: the next API call
-    /// with one gets a 401.
+    /// Invalidates every access token issued so far (the app's and fans'), as a revoked app or an early expiry
+    /// would: the next API call with one gets a 401. Fans' refresh tokens keep working.
     pub fn revoke_tokens(&self) {
-        lock(&self.state.tokens).clear();
+        lock(&self.state.tokens).issued.clear();
+    }
+
+    /// What the fan has in their library or follows now, as `spotify:<type>:<id>` URIs in the order first saved.
+    pub fn library(&self, account_id: &str) -> Vec<String> {
+        lock(&self.state.accounts).library(account_id)
+    }
+
+    /// How many `PUT`s (`/me/library` or a type-specific endpoint) wrote `uri` (`spotify:<type>:<id>`) for the
+    /// fan; a request naming it twice counts once.
+    pub fn writes(&self, account_id: &str, uri: &str) -> usize {
+        lock(&self.state.accounts).writes(account_id, uri)
+    }
+
+    /// Writes over every fan and item.
+    pub fn total_writes(&self) -> usize {
+        lock(&self.state.accounts).total_writes()
+    }
+
+    /// Every fan's account id (created at their first login), sorted.
+    pub fn users(&self) -> Vec<String> {
+        lock(&self.state.accounts).users()
+    }
+
+    /// The fan removed the app's access: their access tokens get 401 and their refresh tokens 400
+    /// `invalid_grant` "Refresh token revoked". Logging in again gives new tokens that work.
+    pub fn revoke_user(&self, account_id: &str) {
+        lock(&self.state.accounts).revoke(account_id);
+    }
+
+    /// Every fan's access token expires now: the next call gets 401 "The access token expired".
+    pub fn expire_access_tokens(&self) {
+        let now = Instant::now();
+        for issued in lock(&self.state.tokens).issued.values_mut() {
+            if matches!(issued.grant, Grant::User { .. }) {
+                issued.expires_at = issued.expires_at.min(now);
+            }
+        }
+    }
+
+    /// An authorization code as if `account_id` had agreed on the consent page (creating the account), for
+    /// tests that are not about the page. Unknown scopes are dropped. The code is exchanged as usual, with the
+    /// verifier whose S256 challenge is `code_challenge`.
+    pub fn authorize_directly(
+        &self,
+        account_id: &str,
+        scopes: &[&str],
+        redirect_uri: &str,
+        code_challenge: &str,
+        client_id: &str,
+    ) -> String {
+        accounts::authorize_directly(
+            &self.state,
+            account_id,
+            scopes,
+            redirect_uri,
+            code_challenge,
+            client_id,
+        )
     }
 
     /// Stops the server and waits for requests in flight.
@@ -171,9 +271,23 @@ fn router(state: Arc<SpotifyState>) -> Router {
         .route("/playlists/{id}", get(playlist))
         .route("/artists/{id}", get(artist))
         .route("/artists/{id}/albums", get(artist_albums))
+        .route("/me", get(library::me))
+        .route(
+            "/me/library",
+            put(library::save_library).delete(library::remove_library),
+        )
+        .route("/me/library/contains", get(library::library_contains))
+        .route("/me/albums", put(library::save_albums))
+        .route("/me/tracks", put(library::save_tracks))
+        .route("/me/following", put(library::follow))
+        .route("/playlists/{id}/followers", put(library::follow_playlist))
         .route_layer(from_fn_with_state(state.clone(), rate_limit_and_token));
     Router::new()
         .route("/api/token", post(token))
+        .route(
+            "/authorize",
+            get(accounts::authorize_page).post(accounts::authorize_decision),
+        )
         .nest("/v1", api)
         .route("/image/{key}", get(catalog::cover))
         .fallback(|State(state): State<Arc<SpotifyState>>| async move {
@@ -186,12 +300,12 @@ fn router(state: Arc<SpotifyState>) -> Router {
 }
 
 /// `{"error":{"status":404,"message":"…"}}`, the Web API's documented error body.
-fn api_error_body(status: StatusCode, message: &str) -> Value {
+pub(super) fn api_error_body(status: StatusCode, message: &str) -> Value {
     json!({"error": {"status": status.as_u16(), "message": message}})
 }
 
 /// The accounts service's OAuth-style error: always 400 with `error` and `error_description`.
-fn oauth_error(error: &str, description: &str) -> Response {
+pub(super) fn oauth_error(error: &str, description: &str) -> Response {
     (
         StatusCode::BAD_REQUEST,
         Json(json!({"error": error, "error_description": description})),
@@ -199,8 +313,8 @@ fn oauth_error(error: &str, description: &str) -> Response {
         .into_response()
 }
 
-/// `POST /api/token`. Client credentials come in the Basic header or the form; other grants are not served
-/// yet.
+/// `POST /api/token`. Client credentials come in the Basic header or the form; a fan's authorization code and
+/// refresh token come with the app's `client_id` in the form (PKCE, no secret) or its Basic credentials.
 async fn token(
     State(state): State<Arc<SpotifyState>>,
     headers: HeaderMap,
@@ -231,6 +345,25 @@ async fn token(
     match form.get("grant_type").map(String::as_str) {
         None => return oauth_error("unsupported_grant_type", "grant_type parameter is missing"),
         Some("client_credentials") => {}
+        Some(grant @ ("authorization_code" | "refresh_token")) => {
+            let named = basic_ok.is_some() || form.contains_key("client_id");
+            let pkce_client_ok = named
+                && basic_ok.unwrap_or(true)
+                && form
+                    .get("client_id")
+                    .is_none_or(|id| *id == options.client_id)
+                && form
+                    .get("client_secret")
+                    .is_none_or(|secret| *secret == options.client_secret);
+            if !pkce_client_ok {
+                return oauth_error("invalid_client", "Invalid client");
+            }
+            return if grant == "authorization_code" {
+                accounts::exchange_code(&state, &form)
+            } else {
+                accounts::refresh(&state, &form)
+            };
+        }
         Some(_) => {
             return oauth_error(
                 "unsupported_grant_type",
@@ -255,7 +388,7 @@ async fn token(
     .into_response()
 }
 
-fn issue_token(state: &SpotifyState, grant: Grant) -> String {
+pub(super) fn issue_token(state: &SpotifyState, grant: Grant) -> String {
     let value: String = rand::rng()
         .sample_iter(rand::distr::Alphanumeric)
         .take(118)
@@ -263,22 +396,54 @@ fn issue_token(state: &SpotifyState, grant: Grant) -> String {
         .collect();
     // Spotify's access tokens start with "BQ".
     let value = format!("BQ{value}");
-    lock(&state.tokens).insert(
+    let now = Instant::now();
+    let mut tokens = lock(&state.tokens);
+    if tokens.issued.len() > 2 * tokens.after_sweep + 10_000 {
+        // Long expired: nobody will present them again except to be told so, and "Invalid access token" is the
+        // same 401.
+        tokens
+            .issued
+            .retain(|_, issued| issued.expires_at + TOKEN_SWEEP_GRACE > now);
+        tokens.after_sweep = tokens.issued.len();
+    }
+    tokens.issued.insert(
         value.clone(),
         IssuedToken {
             grant,
-            expires_at: Instant::now() + state.options.token_lifetime,
+            expires_at: now + state.options.token_lifetime,
         },
     );
     value
 }
 
-/// Every Web API route: the app's rolling rate window first (Spotify counts every call), then the bearer token.
+/// How long an expired access token is still recognised as expired (rather than unknown) before it is swept.
+const TOKEN_SWEEP_GRACE: Duration = Duration::from_secs(3600);
+
+/// Every Web API route: the app's rolling rate window first (Spotify counts every call), then the bearer token,
+/// then (for a fan's token) the development-mode allow-list. The caller goes to the route as a `Caller`.
 async fn rate_limit_and_token(
     State(state): State<Arc<SpotifyState>>,
-    request: Request<Body>,
+    mut request: Request<Body>,
     next: Next,
 ) -> Response {
+    // Google's front end refuses a bodiless write without `Content-Length` before Spotify sees it
+    // (spotify/web-api#859): the classic mistake with `PUT /me/library`, whose parameters are all in the query.
+    let method = request.method().clone();
+    let headers = request.headers();
+    if matches!(method.as_str(), "POST" | "PUT")
+        && !headers.contains_key(header::CONTENT_LENGTH)
+        && !headers.contains_key(header::TRANSFER_ENCODING)
+    {
+        return (
+            StatusCode::LENGTH_REQUIRED,
+            axum::response::Html(format!(
+                "<!DOCTYPE html>\n<title>Error 411 (Length Required)!!1</title>\n<p><b>411.</b> <ins>That’s an \
+                 error.</ins>\n<p>{method} requests require a <code>Content-length</code> header. \
+                 <ins>That’s all we know.</ins>\n"
+            )),
+        )
+            .into_response();
+    }
     if let Some(limit) = state.options.requests_per_30s {
         if let Err(wait) = lock(&state.rate).admit(RATE_WINDOW, limit) {
             let mut response = state
@@ -297,18 +462,46 @@ async fn rate_limit_and_token(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().strip_prefix("Bearer "))
         .map(|token| token.trim().to_owned());
-    let refusal = match bearer {
-        None => Some("No token provided"),
-        Some(token) => match lock(&state.tokens).get(&token) {
-            None => Some("Invalid access token"),
-            Some(issued) if issued.expires_at <= Instant::now() => Some("The access token expired"),
-            Some(_) => None,
+    let grant = match bearer {
+        None => Err("No token provided"),
+        Some(token) => match lock(&state.tokens).issued.get(&token) {
+            None => Err("Invalid access token"),
+            Some(issued) if issued.expires_at <= Instant::now() => Err("The access token expired"),
+            Some(issued) => Ok(issued.grant.clone()),
         },
     };
-    match refusal {
-        Some(message) => state.control.error(StatusCode::UNAUTHORIZED, message),
-        None => next.run(request).await,
-    }
+    let caller = match grant {
+        Err(message) => return state.control.error(StatusCode::UNAUTHORIZED, message),
+        Ok(Grant::App { .. }) => Caller::App,
+        Ok(Grant::User {
+            account,
+            scopes,
+            epoch,
+        }) => {
+            if !lock(&state.accounts).is_current(&account, epoch) {
+                return state
+                    .control
+                    .error(StatusCode::UNAUTHORIZED, "Invalid access token");
+            }
+            let allowed = state
+                .options
+                .allowed_users
+                .as_ref()
+                .is_none_or(|allowed| allowed.iter().any(|user| **user == *account));
+            if !allowed {
+                // Plain text, not JSON: what Spotify sends a development-mode app's unregistered user.
+                return (
+                    StatusCode::FORBIDDEN,
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    "User not registered in the Developer Dashboard",
+                )
+                    .into_response();
+            }
+            Caller::User { account, scopes }
+        }
+    };
+    request.extensions_mut().insert(caller);
+    next.run(request).await
 }
 
 /// A Web API error in its documented body.
@@ -605,8 +798,8 @@ impl SpotifyState {
     }
 }
 
-/// Standard base64 with padding, for comparing HTTP Basic credentials.
-fn base64_encode(bytes: &[u8]) -> String {
+/// Standard base64 with padding, for comparing HTTP Basic credentials (and, URL-safe, for PKCE challenges).
+pub(super) fn base64_encode(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {

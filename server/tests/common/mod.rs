@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod fake_smtp;
+pub mod presave_fixture;
 
 use app::server::testing::TestDb;
 use app::server::ManualClock;

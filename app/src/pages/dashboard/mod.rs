@@ -8,6 +8,7 @@ mod campaign_link;
 mod layout;
 mod members;
 mod new_release;
+mod presaves;
 mod release_editor;
 mod releases;
 
@@ -28,6 +29,7 @@ pub use members::{
     remove_member, revoke_invitation, MembersPage,
 };
 pub use new_release::{create_release, NewReleaseForm};
+pub use presaves::{load_presave_report, PresavePanel};
 pub use release_editor::{
     load_release, load_release_editor, publish_release, refresh_release_links, save_release,
     ReleaseEditor,

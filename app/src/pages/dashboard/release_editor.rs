@@ -64,6 +64,10 @@ pub async fn save_release(draft: ReleaseDraft) -> Result<i32, AppError> {
         .collect();
     let txn = crate::server::db::begin_write(&ctx.db).await?;
     let saved = release_edits::save(&txn, release, &draft, &themes, caller.user.id, now).await?;
+    // Pre-saves waiting for the release follow its moment when the date or time changed.
+    if let Some(found) = crate::server::models::releases::fan_release_by_id(&txn, saved.id).await? {
+        crate::server::presave::logins::reschedule(&txn, &found, now).await?;
+    }
     let summary = if saved.title == old_title {
         format!("Edited \u{201c}{}\u{201d}", saved.title)
     } else {
@@ -107,6 +111,14 @@ pub async fn publish_release(release_id: i32, publish: bool) -> Result<i32, AppE
     };
     let txn = crate::server::db::begin_write(&ctx.db).await?;
     if release_edits::set_status(&txn, release, status, caller.user.id, now).await? {
+        if publish {
+            // Fans who pre-save every release of this artist get this one queued.
+            if let Some(found) =
+                crate::server::models::releases::fan_release_by_id(&txn, release_id).await?
+            {
+                crate::server::presave::logins::queue_for_subscribers(&txn, &found, now).await?;
+            }
+        }
         let (action, verb) = if publish {
             ("release.published", "Published")
         } else {
@@ -527,6 +539,33 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
                     <button type="button" on:click=move |_| edit(Box::new(|d| d.custom_links.push(DraftCustomLink {
                         id: None, label: String::new(), url: String::new(),
                     })))>"Add a button"</button>
+                    <h2>"Pre-save on Spotify"</h2>
+                    <label>
+                        <input type="checkbox" data-testid="presave-follow-artist"
+                            prop:checked=move || draft.with(|d| d.presave_follow_artist)
+                            on:change=move |ev| { let on = event_target_checked(&ev); edit(Box::new(move |d| d.presave_follow_artist = on)); } />
+                        " Fans who pre-save also follow the artist"
+                    </label>
+                    {(0..3).map(|i| view! {
+                        <label>
+                            {format!("Also follow (Spotify artist, user or playlist link) {}", i + 1)}
+                            <input type="text" data-testid=format!("presave-follow-{i}")
+                                prop:value=move || draft.with(|d| d.presave_follows.get(i).cloned().unwrap_or_default())
+                                on:change=move |ev| {
+                                    let v = event_target_value(&ev);
+                                    edit(Box::new(move |d| {
+                                        d.presave_follows.resize(3, String::new());
+                                        d.presave_follows[i] = v;
+                                    }));
+                                } />
+                        </label>
+                    }).collect_view()}
+                    <label>
+                        <input type="checkbox" data-testid="presave-ask-email"
+                            prop:checked=move || draft.with(|d| d.presave_ask_email)
+                            on:change=move |ev| { let on = event_target_checked(&ev); edit(Box::new(move |d| d.presave_ask_email = on)); } />
+                        " Ask fans for their email (with a consent box)"
+                    </label>
                     {move || save.value().with(|v| match v {
                         Some(Err(error)) => Some(view! { <p class="error" role="alert" data-testid="save-error">{capitalized(&error.to_string())}</p> }.into_any()),
                         Some(Ok(_)) if !dirty.get() => Some(view! { <p class="ok" role="status">"Saved."</p> }.into_any()),
@@ -566,6 +605,7 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
                 view! { <button type="button" data-testid="show-preview" on:click=move |_| show_preview.set(true)>"Show the preview"</button> }.into_any()
             }}
         </section>
+        <super::PresavePanel release_id=release_id />
         <super::CampaignLinkBuilder release_id=release_id />
     }
     .into_any()

@@ -37,6 +37,21 @@ impl FanPage {
     }
 }
 
+impl FanPage {
+    /// Lets the page's forms lead on to `origin` (Spotify's login page, reached by a redirect after the pre-save
+    /// form: browsers check `form-action` along the redirect chain).
+    pub fn allow_form_action(&mut self, origin: &str) {
+        let origin: String = origin
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != ';' && *c != '\'')
+            .collect();
+        self.content_security_policy = self.content_security_policy.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {origin}"),
+        );
+    }
+}
+
 /// Metadata for link previews and search engines.
 pub struct PageMeta {
     pub description: String,

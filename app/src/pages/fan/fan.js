@@ -33,6 +33,18 @@ all('button[data-share]', btn => {
       .then(() => track(o.track), e => e.name != 'AbortError' && copy()) : copy();
   });
 });
+all('button[data-copy]', btn => {
+  const st = d.querySelector('[data-copy-status]'), say = m => st && (st.textContent = m);
+  btn.hidden = false;
+  btn.addEventListener('click', () => {
+    const v = btn.dataset.copy, legacy = () => {
+      const i = d.querySelector('.copy-link'); let ok;
+      if (i) { i.select(); i.setSelectionRange(0, 1e4); try { ok = d.execCommand('copy'); } catch (e) {} }
+      say(ok ? 'Link copied: now paste it into your browser' : 'Select the link above and copy it');
+    };
+    n.clipboard ? n.clipboard.writeText(v).then(() => say('Link copied: now paste it into your browser'), legacy) : legacy();
+  });
+});
 all('a.video[data-video-embed]', a => a.addEventListener('click', e => {
   e.preventDefault();
   const f = mk('iframe'), box = mk('div'), o = a.dataset;

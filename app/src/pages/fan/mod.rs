@@ -3,13 +3,14 @@
 mod document;
 mod hub;
 mod icons;
+pub mod presave;
 mod release;
 pub mod seo;
 pub mod theme;
 
 pub use document::FanPage;
 pub use hub::{render_artist_hub, HubInput, RenderedHub};
-pub use release::{render_release_page, ReleasePageInput, RenderedRelease};
+pub use release::{render_release_page, PresaveSetup, ReleasePageInput, RenderedRelease};
 pub use theme::Theme;
 
 /// Theme keys and labels, for the editors' pickers.

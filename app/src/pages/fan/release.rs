@@ -17,6 +17,14 @@ pub struct ReleasePageInput<'a> {
     pub now: DateTime<Utc>,
     pub public_url: &'a str,
     pub rules: &'a PlatformRules,
+    /// Set when Spotify pre-saves are configured: the origin of Spotify's login page (the form's redirect target).
+    pub presave: Option<PresaveSetup<'a>>,
+}
+
+/// What a pre-save form needs to know about the Spotify in use.
+pub struct PresaveSetup<'a> {
+    /// `https://accounts.spotify.com`, or the sandbox's fake.
+    pub accounts_origin: &'a str,
 }
 
 pub struct RenderedRelease {
@@ -131,6 +139,7 @@ pub fn render_release_page(input: ReleasePageInput) -> RenderedRelease {
             .iter()
             .any(|(service, _)| *service == StreamingService::Spotify)
             .then(|| go(StreamingService::Spotify)),
+        presave_form: presave_form(page, input.presave.is_some()),
         preorders: ordered
             .iter()
             .filter(|(_, link)| link.show_before_release)
@@ -159,6 +168,9 @@ pub fn render_release_page(input: ReleasePageInput) -> RenderedRelease {
     );
     let mut page = page;
     page.allow_http_images_on(input.public_url);
+    if let Some(setup) = &input.presave {
+        page.allow_form_action(setup.accounts_origin);
+    }
     RenderedRelease {
         page,
         services,
@@ -180,6 +192,7 @@ struct ReleaseBody {
     instant: Option<DateTime<Utc>>,
     moment_label: Option<String>,
     presave_href: Option<String>,
+    presave_form: Option<PresaveForm>,
     preorders: Vec<(StreamingService, String)>,
     services: Vec<(StreamingService, String)>,
     custom: Vec<(String, String)>,
@@ -190,6 +203,10 @@ impl ReleaseBody {
     fn view(self) -> impl IntoView {
         let artwork_alt = format!("Artwork of {}", self.title);
         let track = |kind: &str| format!("/t/{}/{kind}", self.release_id);
+        let (presave_form_upcoming, save_form) = match self.phase {
+            ReleasePhase::Upcoming => (self.presave_form, None),
+            ReleasePhase::OutNow => (None, self.presave_form),
+        };
         let main_block = match self.phase {
             ReleasePhase::Upcoming => {
                 let iso = self.instant.map(|at| at.to_rfc3339()).unwrap_or_default();
@@ -204,12 +221,16 @@ impl ReleaseBody {
                             <span><b>"00"</b>"Secs"</span>
                         </div>
                     </div>
-                    {self.presave_href.map(|href| view! {
-                        <a class="presave" href=href data-clickout rel="nofollow">
-                            <span class="icon" aria-hidden="true" inner_html=service_icon(StreamingService::Spotify)></span>
-                            "Pre-save on Spotify"
-                        </a>
-                    })}
+                    {match (presave_form_upcoming, self.presave_href) {
+                        (Some(form), _) => Some(form.view("Pre-save on Spotify", true).into_any()),
+                        (None, Some(href)) => Some(view! {
+                            <a class="presave" href=href data-clickout rel="nofollow">
+                                <span class="icon" aria-hidden="true" inner_html=service_icon(StreamingService::Spotify)></span>
+                                "Pre-save on Spotify"
+                            </a>
+                        }.into_any()),
+                        (None, None) => None,
+                    }}
                     {(!self.preorders.is_empty()).then(|| view! {
                         <ul class="preorder" aria-label="Pre-order and pre-add">
                             {self.preorders.into_iter().map(|(service, href)| view! {
@@ -238,6 +259,7 @@ impl ReleaseBody {
                     <input type="checkbox" data-remember />
                     " Remember my choice and open it directly next time"
                 </label>
+                {save_form.map(|form| form.view("Save on Spotify", false))}
             }
             .into_any(),
         };
@@ -272,6 +294,74 @@ impl ReleaseBody {
                 </button>
                 <p class="notice" data-share-status aria-live="polite"></p>
             </main>
+        }
+    }
+}
+
+/// The pre-save (or, after the release, "Save on Spotify") form: a plain POST, so it works without JavaScript.
+struct PresaveForm {
+    action: String,
+    artist_name: String,
+    ask_email: bool,
+    /// The artist on Spotify is followed too.
+    follows_artist: bool,
+    extra_follows: usize,
+}
+
+fn presave_form(page: &FanRelease, configured: bool) -> Option<PresaveForm> {
+    use crate::server::presave::{parse_follows, release_item};
+    if !configured {
+        return None;
+    }
+    let spotify_link = page
+        .links
+        .iter()
+        .find(|(service, _)| *service == StreamingService::Spotify)
+        .map(|(_, link)| link.url.as_str());
+    release_item(&page.release, spotify_link)?;
+    Some(PresaveForm {
+        action: format!("/presave/{}", page.release.id),
+        artist_name: page.artist.name.clone(),
+        ask_email: page.release.presave_ask_email,
+        follows_artist: page.release.presave_follow_artist
+            && page.artist.spotify_artist_id.is_some(),
+        extra_follows: parse_follows(&page.release.presave_follows).len(),
+    })
+}
+
+impl PresaveForm {
+    fn view(self, label: &'static str, before_release: bool) -> impl IntoView {
+        let follows = match (self.follows_artist, self.extra_follows) {
+            (false, 0) => String::new(),
+            (true, 0) => format!(" and you follow {}", self.artist_name),
+            (true, n) => format!(" and you follow {} and {n} more", self.artist_name),
+            (false, n) => format!(" and you follow {n} more on Spotify"),
+        };
+        let note = if before_release {
+            format!("Log in with Spotify: on release day it lands in your library{follows}.")
+        } else {
+            format!("Log in with Spotify: it is added to your library now{follows}.")
+        };
+        let consent = crate::server::presave::logins::consent_text(&self.artist_name);
+        view! {
+            <form class="presave-form" method="post" action=self.action>
+                {self.ask_email.then(|| view! {
+                    <label class="field">"Email (optional) "
+                        <input type="email" name="email" autocomplete="email" maxlength="254" />
+                    </label>
+                    <label class="check"><input type="checkbox" name="email_consent" value="1" />" "{consent}</label>
+                })}
+                {before_release.then(|| view! {
+                    <label class="check"><input type="checkbox" name="forever" value="1" />
+                        {format!(" Pre-save {}'s future releases too", self.artist_name)}
+                    </label>
+                })}
+                <button class="presave" type="submit">
+                    <span class="icon" aria-hidden="true" inner_html=service_icon(StreamingService::Spotify)></span>
+                    {label}
+                </button>
+                <p class="meta small">{note}</p>
+            </form>
         }
     }
 }

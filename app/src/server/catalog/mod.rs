@@ -73,14 +73,14 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 /// `Retry-After` in seconds (both services send seconds, not HTTP dates).
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
     let seconds: f64 = value.trim().parse().ok()?;
     (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)))
 }
 
 /// A readable message from an error body of any shape; `fallback` (the status's reason) when there is none.
-fn error_message(body: &[u8], fallback: &str) -> String {
+pub(crate) fn error_message(body: &[u8], fallback: &str) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
     let message = match serde_json::from_str::<serde_json::Value>(text) {
@@ -120,7 +120,7 @@ fn truncate_chars(text: &str, max: usize) -> String {
 
 /// What went wrong on the wire, for `Unavailable`.
 /// reqwest's own text for an error, without the request URL it appends.
-fn reqwest_error_without_url(error: &reqwest::Error) -> String {
+pub(crate) fn reqwest_error_without_url(error: &reqwest::Error) -> String {
     match error.url() {
         Some(url) => error
             .to_string()
@@ -130,7 +130,7 @@ fn reqwest_error_without_url(error: &reqwest::Error) -> String {
     }
 }
 
-fn transport_message(error: &reqwest::Error) -> String {
+pub(crate) fn transport_message(error: &reqwest::Error) -> String {
     if error.is_timeout() {
         "timed out".to_owned()
     } else if error.is_connect() {
@@ -151,7 +151,7 @@ fn transport_message(error: &reqwest::Error) -> String {
 
 /// The HTTP client both services use: no redirects (neither API redirects, and a redirect must not carry our
 /// credentials elsewhere), the per-request timeout, and a User-Agent naming us.
-fn http_client(timeout: Duration) -> reqwest::Client {
+pub(crate) fn http_client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)

@@ -23,6 +23,10 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub share_text: Option<String>,
     pub version: i32,
+    pub presave_follow_artist: bool,
+    #[sea_orm(column_type = "Text")]
+    pub presave_follows: String,
+    pub presave_ask_email: bool,
     pub updated_by: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

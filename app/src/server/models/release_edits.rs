@@ -77,6 +77,12 @@ pub async fn load_draft(
             })
             .collect(),
         removed_services: Vec::new(),
+        presave_follow_artist: release.presave_follow_artist,
+        presave_follows: crate::server::presave::parse_follows(&release.presave_follows)
+            .iter()
+            .map(|item| item.uri())
+            .collect(),
+        presave_ask_email: release.presave_ask_email,
         custom_links: custom
             .into_iter()
             .map(|link| DraftCustomLink {
@@ -166,6 +172,7 @@ struct CheckedDraft {
     share_text: Option<String>,
     links: Vec<(StreamingService, String, bool, bool)>,
     custom_links: Vec<(Option<i32>, String, String)>,
+    presave_follows: String,
 }
 
 fn check(draft: &ReleaseDraft, themes: &[&str]) -> Result<CheckedDraft, AppError> {
@@ -226,7 +233,10 @@ fn check(draft: &ReleaseDraft, themes: &[&str]) -> Result<CheckedDraft, AppError
         let url = validate_web_url(&format!("The button \u{201c}{label}\u{201d}"), &link.url)?;
         custom_links.push((link.id, label.to_owned(), url));
     }
+    let presave_follows = crate::server::presave::clean_extra_follows(&draft.presave_follows)
+        .map_err(AppError::BadRequest)?;
     Ok(CheckedDraft {
+        presave_follows: crate::server::presave::follows_json(&presave_follows),
         title,
         artwork_url,
         release_at,
@@ -405,6 +415,9 @@ pub async fn save(
     active.theme = Set(checked.theme);
     active.video_url = Set(checked.video_url);
     active.share_text = Set(checked.share_text);
+    active.presave_follow_artist = Set(draft.presave_follow_artist);
+    active.presave_follows = Set(checked.presave_follows);
+    active.presave_ask_email = Set(draft.presave_ask_email);
     active.version = Set(version);
     active.updated_by = Set(Some(user_id));
     active.updated_at = Set(now);

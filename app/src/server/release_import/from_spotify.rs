@@ -363,6 +363,17 @@ pub(super) async fn run_import(
                         )
                         .await?;
                     }
+                    if status == ReleaseStatus::Published {
+                        if let Some(found) =
+                            crate::server::models::releases::fan_release_by_id(&txn, release.id)
+                                .await?
+                        {
+                            crate::server::presave::logins::queue_for_subscribers(
+                                &txn, &found, now,
+                            )
+                            .await?;
+                        }
+                    }
                     txn.commit().await?;
                     known.push(release);
                     added += 1;
