@@ -171,7 +171,12 @@ pub struct Config {
     )]
     pub spotify_requests_per_second: f64,
 
-    /// How long a delivery worker holds the fans it took; after a crash their pre-saves wait this long.
+    /// How long one request to Spotify may take before it counts as failed.
+    #[arg(long, env = "DROPDAY_SPOTIFY_TIMEOUT_SECS", default_value_t = 10)]
+    pub spotify_timeout_secs: u64,
+
+    /// How long a delivery worker holds the fans it took; after a crash their pre-saves wait this long. At least
+    /// three times `--spotify-timeout-secs`: a request must finish inside the lease that covers it.
     #[arg(long, env = "DROPDAY_PRESAVE_LEASE_SECS", default_value_t = 60)]
     pub presave_lease_secs: u64,
 

@@ -15,7 +15,7 @@ use server::sandbox::spotify::FakeSpotifyOptions;
 use std::process::Child;
 
 fn start_server(setup: &Setup, rate: u32) -> Child {
-    start(env!("CARGO_BIN_EXE_server"), setup, rate, 3)
+    start(env!("CARGO_BIN_EXE_server"), setup, rate, 4)
 }
 
 async fn wait_until_all_delivered(db: &DatabaseConnection, total: u64) {

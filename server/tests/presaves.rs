@@ -217,6 +217,14 @@ async fn a_presave_lands_in_the_library_at_the_release_moment_once() {
     assert!(query["state"].len() >= 20);
 
     let back = consent(&server, authorize.as_str(), "fan-happy", "accept").await;
+    // A link scanner's HEAD does not use up the code.
+    let head = server
+        .client
+        .head(at_server(&server, &back))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
     let done = server
         .client
         .get(at_server(&server, &back))
@@ -432,8 +440,34 @@ async fn an_in_app_browser_hands_the_login_to_another_browser() {
 
     // Safari, with no cookie of Instagram's: the state lives on the server.
     let safari = &server.client;
-    let continued = safari
+    let confirm = safari
         .get(at_server(&server, &continue_url))
+        .header(USER_AGENT, common::PHONE_USER_AGENT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirm.status(), StatusCode::OK);
+    let policy = confirm.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains(spotify(&server).base_url()), "{policy}");
+    assert!(confirm
+        .text()
+        .await
+        .unwrap()
+        .contains("Continue to Spotify"));
+    // Continuing takes the fan's click: a same-origin POST (another site cannot continue it for them).
+    let forged = safari
+        .post(at_server(&server, &continue_url))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let continued = safari
+        .post(at_server(&server, &continue_url))
+        .header("sec-fetch-site", "same-origin")
         .header(USER_AGENT, common::PHONE_USER_AGENT)
         .send()
         .await

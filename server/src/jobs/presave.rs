@@ -31,16 +31,20 @@ pub fn presaves(
     secret_key: &[u8; 32],
 ) -> anyhow::Result<Option<Presaves>> {
     let redirect_url = format!("{public_url}{CALLBACK_PATH}");
+    let timeout = Duration::from_secs(config.spotify_timeout_secs.max(1));
     let library_api = config.spotify_library_api.into();
     let spotify_config = match (sandbox, &config.spotify_client_id) {
-        (Some(sandbox), _) => sandbox.spotify_user_config(redirect_url, library_api),
+        (Some(sandbox), _) => SpotifyUserConfig {
+            timeout,
+            ..sandbox.spotify_user_config(redirect_url, library_api)
+        },
         (None, Some(client_id)) => SpotifyUserConfig {
             client_id: client_id.clone(),
             accounts_url: config.spotify_accounts_url.trim_end_matches('/').to_owned(),
             api_url: config.spotify_api_url.trim_end_matches('/').to_owned(),
             redirect_url,
             library_api,
-            timeout: Duration::from_secs(10),
+            timeout,
         },
         (None, None) => return Ok(None),
     };
@@ -48,8 +52,12 @@ pub fn presaves(
     {
         anyhow::bail!("--spotify-requests-per-second must be a positive number");
     }
-    if config.presave_lease_secs < 2 {
-        anyhow::bail!("--presave-lease-secs must be at least 2");
+    if config.presave_lease_secs < 3 * timeout.as_secs() {
+        anyhow::bail!(
+            "--presave-lease-secs ({}) must be at least three times --spotify-timeout-secs ({})",
+            config.presave_lease_secs,
+            timeout.as_secs()
+        );
     }
     let previous: Vec<[u8; 32]> = config
         .previous_secret_keys()?
@@ -87,6 +95,9 @@ pub fn spawn(
                 match delivery::heartbeat(&db, &holder, clock.now(), HEARTBEAT_LIFETIME).await {
                     Ok(live) => limiter.set_rate(rate / live as f64),
                     Err(error) => tracing::warn!(%error, "pre-save worker heartbeat failed"),
+                }
+                if let Err(error) = app::server::presave::logins::clean_up(&db, clock.now()).await {
+                    tracing::warn!(%error, "cleaning up old pre-save logins failed");
                 }
                 last_heartbeat = Some(tokio::time::Instant::now());
             }

@@ -11,8 +11,8 @@ use crate::jobs::presave::CALLBACK_PATH;
 use crate::routes::fan::html_response;
 use crate::state::AppState;
 use app::pages::fan::presave::{
-    render_handoff, render_my_presaves, render_presave_problem, HandoffPage, MyPresavesPage,
-    PresaveRow,
+    render_continue, render_handoff, render_my_presaves, render_presave_problem, HandoffPage,
+    MyPresavesPage, PresaveRow,
 };
 use app::server::models::releases;
 use app::server::presave::fans::{self, status_label};
@@ -29,7 +29,10 @@ use std::net::SocketAddr;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/presave/{release_id}", post(start))
-        .route("/presave/continue/{state}", get(continue_login))
+        .route(
+            "/presave/continue/{state}",
+            get(continue_page).post(continue_login),
+        )
         .route(CALLBACK_PATH, get(callback))
         .route("/presaves", get(my_presaves))
         .route("/presaves/{presave_id}/cancel", post(cancel))
@@ -186,6 +189,30 @@ async fn start(
     }
 }
 
+/// The link copied out of an in-app browser: says what it continues, and continues only with the fan's click.
+async fn continue_page(State(state): State<AppState>, Path(login_state): Path<String>) -> Response {
+    let Some(presaves) = state.presaves.as_ref() else {
+        return not_configured();
+    };
+    match logins::pending(&state.db, &login_state, state.clock.now()).await {
+        Ok(pending) => {
+            let page = render_continue(
+                &pending.release_title,
+                pending.forever.then_some(pending.artist_name.as_str()),
+                pending.email.as_deref(),
+                format!("/presave/continue/{login_state}"),
+                &presaves.accounts_origin(),
+            );
+            let mut response = html_response(StatusCode::OK, page);
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => problem(StatusCode::BAD_REQUEST, &error.to_string(), None),
+    }
+}
+
 async fn continue_login(
     State(state): State<AppState>,
     Path(login_state): Path<String>,
@@ -216,6 +243,10 @@ async fn callback(
     let Some(presaves) = state.presaves.as_ref() else {
         return not_configured();
     };
+    // A link scanner's HEAD (or a prefetch) must not use up the fan's one-time code.
+    if method == Method::HEAD {
+        return StatusCode::OK.into_response();
+    }
     let callback = Callback {
         state: query.state,
         code: query.code,
@@ -239,7 +270,6 @@ async fn callback(
                         &headers,
                         state.country.client_ip(&headers, peer.ip()),
                     )),
-                    speculative: method == Method::HEAD,
                     ..Default::default()
                 });
             }
@@ -306,9 +336,7 @@ async fn my_presaves(
             cancellable: row.status == status::QUEUED || row.status == status::PENDING_SOURCE,
             status_label: status_label(&row.status, &row.origin),
             when: when(row.deliver_at, row.delivered_at),
-            problem: (row.status == status::FAILED || row.status == status::PENDING_SOURCE)
-                .then_some(row.last_error)
-                .flatten(),
+            problem: fan_facing_problem(&row.status, row.last_error.as_deref()),
             title: row.release_title,
             artist_name: row.artist_name,
             fan_path: row.fan_path,
@@ -326,6 +354,20 @@ async fn my_presaves(
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// What a fan is told about a pre-save that is stuck: Spotify's own reasons, never our internals.
+fn fan_facing_problem(row_status: &str, error: Option<&str>) -> Option<String> {
+    match row_status {
+        status::PENDING_SOURCE => Some("Not on Spotify yet: we keep trying for a week.".to_owned()),
+        status::FAILED => Some(match error {
+            Some(reason) if reason.starts_with("Spotify") || reason.starts_with("The release") => {
+                reason.to_owned()
+            }
+            _ => "It could not be saved.".to_owned(),
+        }),
+        _ => None,
+    }
 }
 
 /// "Fri 11 Dec 2026, 00:00 UTC": delivered, or due.

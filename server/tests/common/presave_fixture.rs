@@ -183,6 +183,10 @@ pub fn start_server(binary: &str, setup: &Setup, rate: u32, lease_secs: u32) -> 
         .env("DROPDAY_ODESLI_URL", "http://127.0.0.1:9")
         .env("DROPDAY_SPOTIFY_REQUESTS_PER_SECOND", rate.to_string())
         .env("DROPDAY_PRESAVE_LEASE_SECS", lease_secs.to_string())
+        .env(
+            "DROPDAY_SPOTIFY_TIMEOUT_SECS",
+            (lease_secs / 3).max(1).to_string(),
+        )
         .env("DROPDAY_LOG", "warn,server::routes::assets=error")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

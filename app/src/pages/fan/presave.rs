@@ -55,6 +55,50 @@ pub fn render_handoff(page: HandoffPage) -> FanPage {
     )
 }
 
+/// Continuing a login in another browser: what it was started for, and a button (a same-origin POST, so another
+/// site cannot continue someone's login for them).
+pub fn render_continue(
+    release_title: &str,
+    forever_artist: Option<&str>,
+    email: Option<&str>,
+    action: String,
+    accounts_origin: &str,
+) -> FanPage {
+    let title = format!("Pre-save {release_title}");
+    let heading = title.clone();
+    let extras: Vec<String> = forever_artist
+        .map(|artist| format!("{artist}'s future releases are pre-saved too."))
+        .into_iter()
+        .chain(email.map(|email| format!("Emails from the artist go to {email}.")))
+        .collect();
+    let mut page = document::render(
+        Document {
+            title: &title,
+            meta: None,
+            theme: Theme::Midnight,
+            json_ld: None,
+            script: false,
+        },
+        move || {
+            view! {
+                <main class="card">
+                    <h1>{heading}</h1>
+                    <p>"Log in with Spotify to finish the pre-save you started."</p>
+                    {extras.into_iter().map(|line| view! { <p class="meta">{line}</p> }).collect_view()}
+                    <form method="post" action=action>
+                        <button class="presave" type="submit">
+                            <span class="icon" aria-hidden="true" inner_html=service_icon(StreamingService::Spotify)></span>
+                            "Continue to Spotify"
+                        </button>
+                    </form>
+                </main>
+            }
+        },
+    );
+    page.allow_form_action(accounts_origin);
+    page
+}
+
 /// One row of "my pre-saves".
 pub struct PresaveRow {
     pub id: i32,

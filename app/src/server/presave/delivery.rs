@@ -168,10 +168,15 @@ pub async fn run_round(
     let now = clock.now();
     let lease = Duration::from_std(settings.lease).unwrap_or(Duration::seconds(60));
     let round_holder = format!("{holder}:{}", hex::encode(rand::random::<[u8; 6]>()));
-    // A round should end well inside its lease at this instance's pace (about a request per fan).
+    // The last moment a request may start: it must be answered (or time out) before the lease ends, with a second
+    // to spare for clocks that differ between instances.
+    let timeout =
+        Duration::from_std(presaves.spotify.config().timeout).unwrap_or(Duration::seconds(10));
+    let working_time = lease - timeout - Duration::seconds(1);
+    // A round should end well inside that at this instance's pace (one or two requests per fan).
     let fans_per_round = settings
         .fans_per_round
-        .min((limiter.rate() * settings.lease.as_secs_f64() / 2.0) as usize)
+        .min((limiter.rate() * working_time.num_milliseconds() as f64 / 1000.0 / 3.0) as usize)
         .max(1);
 
     // 1. Due fans, then a lease on each that nobody else holds.
@@ -185,10 +190,16 @@ pub async fn run_round(
         .into_tuple::<i32>()
         .all(db)
         .await?;
-    let mut fan_ids = candidates;
-    fan_ids.sort_unstable();
-    fan_ids.dedup();
-    fan_ids.truncate(fans_per_round);
+    // The earliest due first, each fan once.
+    let mut fan_ids: Vec<i32> = Vec::with_capacity(fans_per_round);
+    for fan_id in candidates {
+        if fan_ids.len() == fans_per_round {
+            break;
+        }
+        if !fan_ids.contains(&fan_id) {
+            fan_ids.push(fan_id);
+        }
+    }
     if fan_ids.is_empty() {
         return Ok(RoundReport::default());
     }
@@ -252,13 +263,13 @@ pub async fn run_round(
         .into_iter()
         .map(|link| (link.release_id, link.url))
         .collect();
-    let mut work: BTreeMap<i32, Vec<WorkRow>> = BTreeMap::new();
+    let mut work_rows: Vec<WorkRow> = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(release) = release_rows.iter().find(|r| r.id == row.release_id) else {
             continue;
         };
         let item = release_item(release, spotify_links.get(&release.id).map(String::as_str));
-        work.entry(row.fan_id).or_default().push(WorkRow {
+        work_rows.push(WorkRow {
             item,
             artist_id: release.artist_id,
             follows: parse_follows(&row.follows),
@@ -266,26 +277,42 @@ pub async fn run_round(
             presave: row,
         });
     }
-
-    // Marked `sending` before any request; if we crash from here on, the next worker checks first.
-    let sending: Vec<i32> = work
-        .values()
-        .flatten()
+    // Marked `sending` before any request; if we crash from here on, the next worker checks first. Only rows still
+    // open are marked (a fan may have cancelled one since it was read), and only those are sent.
+    let sendable: Vec<i32> = work_rows
+        .iter()
         .filter(|row| row.item.is_some())
         .map(|row| row.presave.id)
         .collect();
-    if !sending.is_empty() {
+    for chunk in sendable.chunks(500) {
         presaves::Entity::update_many()
             .col_expr(presaves::Column::Status, Expr::value(status::SENDING))
             .col_expr(presaves::Column::NextAttemptAt, Expr::value(now + lease))
             .col_expr(presaves::Column::UpdatedAt, Expr::value(now))
-            .filter(presaves::Column::Id.is_in(sending))
+            .filter(presaves::Column::Id.is_in(chunk.to_vec()))
+            .filter(presaves::Column::Status.is_in(status::OPEN))
             .exec(db)
             .await?;
     }
+    let marked: std::collections::HashSet<i32> = presaves::Entity::find()
+        .select_only()
+        .column(presaves::Column::Id)
+        .filter(presaves::Column::FanId.is_in(claimed.clone()))
+        .filter(presaves::Column::Status.eq(status::SENDING))
+        .into_tuple::<i32>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut work: BTreeMap<i32, Vec<WorkRow>> = BTreeMap::new();
+    for row in work_rows {
+        if row.item.is_none() || marked.contains(&row.presave.id) {
+            work.entry(row.presave.fan_id).or_default().push(row);
+        }
+    }
 
     // 3. Each fan's requests, paced; stop short of the lease's end.
-    let deadline = now + lease - (lease / 4).max(Duration::seconds(1));
+    let deadline = now + working_time;
     let token_by_fan: HashMap<i32, spotify_tokens::Model> =
         tokens.into_iter().map(|t| (t.fan_id, t)).collect();
     let mut jobs = Vec::new();
@@ -310,9 +337,29 @@ pub async fn run_round(
         .collect()
         .await;
 
-    // 4. Outcomes, events and the lease's release together.
+    // 4. Outcomes, events and the lease's release together, for the fans this round still holds (taking the row
+    // locks first, so on PostgreSQL nobody takes one over meanwhile). A fan lost to another worker keeps its rows
+    // `sending`: whoever holds it now checks the library first.
     let now = clock.now();
     let txn = crate::server::db::begin_write(db).await?;
+    spotify_tokens::Entity::update_many()
+        .col_expr(spotify_tokens::Column::LeaseUntil, Expr::value(now + lease))
+        .filter(spotify_tokens::Column::LeaseHolder.eq(&round_holder))
+        .exec(&txn)
+        .await?;
+    let still_held: std::collections::HashSet<i32> = spotify_tokens::Entity::find()
+        .select_only()
+        .column(spotify_tokens::Column::FanId)
+        .filter(spotify_tokens::Column::LeaseHolder.eq(&round_holder))
+        .into_tuple::<i32>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let results: Vec<_> = results
+        .into_iter()
+        .filter(|(fan_id, _, _)| still_held.contains(fan_id))
+        .collect();
     let mut delivered_ids = Vec::new();
     let mut new_events = Vec::new();
     let mut revoked = Vec::new();
@@ -420,6 +467,7 @@ pub async fn run_round(
                 Expr::col(presaves::Column::Attempts).add(1),
             )
             .filter(presaves::Column::Id.is_in(chunk.to_vec()))
+            .filter(presaves::Column::Status.is_in(status::OPEN))
             .exec(&txn)
             .await?;
     }
@@ -480,6 +528,8 @@ async fn set_status(
         .col_expr(presaves::Column::Attempts, Expr::value(attempts))
         .col_expr(presaves::Column::UpdatedAt, Expr::value(now))
         .filter(presaves::Column::Id.eq(row.presave.id))
+        // A fan's cancellation meanwhile stands.
+        .filter(presaves::Column::Status.is_in(status::OPEN))
         .exec(db)
         .await?;
     Ok(())
@@ -525,7 +575,8 @@ struct FanJob<'a> {
 enum Stop {
     /// Nothing reached Spotify in a way that could have saved anything; rows go back as they were.
     NotSent {
-        at: DateTime<Utc>,
+        /// When to try again; `None`: back off by the row's attempts so far.
+        at: Option<DateTime<Utc>>,
         error: Option<String>,
         counts: bool,
     },
@@ -573,7 +624,7 @@ impl<'a> FanJob<'a> {
                 } else {
                     status::QUEUED
                 },
-                at: *at,
+                at: at.unwrap_or_else(|| backoff(row.presave.attempts, now)),
                 error: error.clone(),
                 counts: *counts,
             },
@@ -597,13 +648,12 @@ impl<'a> FanJob<'a> {
             }
         }
         if rows.iter().any(|row| row.verify) {
-            self.before_request()?;
             let requests = items.len().div_ceil(40);
-            self.limiter.acquire(requests).await;
+            self.slot(requests).await?;
             let present = match self.presaves.spotify.contains(&access, &items).await {
                 Err(SpotifyUserError::AccessTokenExpired) => {
                     access = self.refresh().await?;
-                    self.limiter.acquire(requests).await;
+                    self.slot(requests).await?;
                     self.presaves.spotify.contains(&access, &items).await
                 }
                 other => other,
@@ -633,7 +683,8 @@ impl<'a> FanJob<'a> {
                 for row in rows {
                     let outcome = match self.save(&mut access, &row.items()).await {
                         Ok(()) => Outcome::Delivered,
-                        Err(Stop::Revoked(reason)) => return Err(Stop::Revoked(reason)),
+                        // Keep what was delivered before it; the rest fail with the reason.
+                        Err(Stop::Revoked(reason)) => Outcome::Failed(reason),
                         Err(stop) => self.outcome_of(&stop, row),
                     };
                     outcomes.push((row.presave.id, outcome));
@@ -646,18 +697,31 @@ impl<'a> FanJob<'a> {
 
     async fn save(&self, access: &mut String, items: &[SpotifyItem]) -> Result<(), Stop> {
         let spotify = &self.presaves.spotify;
-        self.before_request()?;
-        self.limiter.acquire(spotify.requests_for(items)).await;
+        let requests = spotify.requests_for(items);
+        self.slot(requests).await?;
         let result = match spotify.save(access, items).await {
-            Err(SpotifyUserError::AccessTokenExpired) => {
+            // A refused token on a one-request save saved nothing: refresh and send it again.
+            Err(SpotifyUserError::AccessTokenExpired) if requests == 1 => {
                 *access = self.refresh().await?;
-                self.before_request()?;
-                self.limiter.acquire(spotify.requests_for(items)).await;
+                self.slot(requests).await?;
                 spotify.save(access, items).await
             }
             other => other,
         };
         result.map_err(|error| match error {
+            SpotifyUserError::GrantRevoked { message } => {
+                Stop::Revoked(format!("Spotify access was revoked ({message})"))
+            }
+            // Several requests (type-specific endpoints, over 40 items) stop at the first error, after the ones
+            // before it succeeded: what went through is unknown, so the next attempt checks the library first.
+            error if requests > 1 => {
+                if let SpotifyUserError::RateLimited { retry_after } = &error {
+                    self.limiter.pause_for(*retry_after);
+                }
+                Stop::Unknown {
+                    error: error.to_string(),
+                }
+            }
             SpotifyUserError::NotFound { .. } => Stop::NotFound,
             SpotifyUserError::Unavailable { message } | SpotifyUserError::Malformed { message } => {
                 Stop::Unknown { error: message }
@@ -673,7 +737,7 @@ impl<'a> FanJob<'a> {
             SpotifyUserError::RateLimited { retry_after } => {
                 self.limiter.pause_for(retry_after);
                 Stop::NotSent {
-                    at: now + Duration::from_std(retry_after).unwrap_or(Duration::seconds(1)),
+                    at: Some(now + Duration::from_std(retry_after).unwrap_or(Duration::seconds(1))),
                     error: None,
                     counts: false,
                 }
@@ -688,14 +752,14 @@ impl<'a> FanJob<'a> {
                 "Spotify rejected the request ({status}): {message}"
             )),
             SpotifyUserError::AccessTokenExpired => Stop::NotSent {
-                at: backoff(0, now),
+                at: None,
                 error: Some("Spotify refused a fresh access token".to_owned()),
                 counts: true,
             },
             SpotifyUserError::NotFound { .. } => Stop::NotFound,
             SpotifyUserError::Unavailable { message } | SpotifyUserError::Malformed { message } => {
                 Stop::NotSent {
-                    at: backoff(0, now),
+                    at: None,
                     error: Some(message),
                     counts: true,
                 }
@@ -703,11 +767,18 @@ impl<'a> FanJob<'a> {
         }
     }
 
+    /// Waits for the rate's slot for `requests` requests, then makes sure the lease still covers them.
+    async fn slot(&self, requests: usize) -> Result<(), Stop> {
+        self.before_request()?;
+        self.limiter.acquire(requests).await;
+        self.before_request()
+    }
+
     /// Past the safe end of our lease another worker may take the fan over: stop, and leave the rest to it.
     fn before_request(&self) -> Result<(), Stop> {
         if self.clock.now() >= self.deadline {
             Err(Stop::NotSent {
-                at: self.clock.now(),
+                at: Some(self.clock.now()),
                 error: None,
                 counts: false,
             })
@@ -739,33 +810,45 @@ impl<'a> FanJob<'a> {
     }
 
     async fn refresh_with(&self, refresh_token: &str) -> Result<String, Stop> {
+        // Only while the lease holds: a late refresh would spend a refresh token another worker now owns.
+        self.before_request()?;
         let tokens = self
             .presaves
             .spotify
             .refresh(refresh_token)
             .await
             .map_err(|e| self.not_sent(e))?;
-        // Stored before it is used: a rotated refresh token lost to a crash would lose the fan.
-        fans::store_tokens(
-            self.db,
-            &self.presaves.keys,
-            self.token.fan_id,
-            &tokens,
-            Some(refresh_token),
-            self.clock.now(),
-        )
-        .await
-        .map_err(|e| self.db_error(e))?;
-        Ok(tokens.access_token)
+        // Stored before it is used: a rotated refresh token lost would lose the fan. A busy database gets a few
+        // more tries.
+        let mut tries = 0;
+        loop {
+            match fans::store_tokens(
+                self.db,
+                &self.presaves.keys,
+                self.token.fan_id,
+                &tokens,
+                Some(refresh_token),
+                self.clock.now(),
+            )
+            .await
+            {
+                Ok(()) => return Ok(tokens.access_token),
+                Err(error) if tries >= 4 => return Err(self.db_error(error)),
+                Err(_) => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(200 * tries)).await;
+                }
+            }
+        }
     }
 
     fn unreadable(&self, error: crate::server::sealed::SealError) -> Stop {
         match error {
             // A configuration problem (a retired key left out), not the fan's: keep trying.
             crate::server::sealed::SealError::UnknownKey(_) => Stop::NotSent {
-                at: backoff(3, self.clock.now()),
+                at: Some(self.clock.now() + Duration::hours(1)),
                 error: Some(error.to_string()),
-                counts: true,
+                counts: false,
             },
             crate::server::sealed::SealError::Damaged => Stop::Revoked(error.to_string()),
         }
@@ -773,7 +856,7 @@ impl<'a> FanJob<'a> {
 
     fn db_error(&self, error: AppError) -> Stop {
         Stop::NotSent {
-            at: backoff(0, self.clock.now()),
+            at: None,
             error: Some(format!("database: {error}")),
             counts: true,
         }

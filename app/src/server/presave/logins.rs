@@ -194,6 +194,32 @@ pub async fn continue_url(
         .authorize_url(PRESAVE_SCOPES, state, &verifier))
 }
 
+/// What a login that can still be continued was started for, to show before continuing it.
+#[derive(Debug, Clone)]
+pub struct PendingLogin {
+    pub release_title: String,
+    pub artist_name: String,
+    pub forever: bool,
+    pub email: Option<String>,
+}
+
+pub async fn pending(
+    db: &impl ConnectionTrait,
+    state: &str,
+    now: DateTime<Utc>,
+) -> Result<PendingLogin, LoginError> {
+    let login = open_login(db, state, now).await?;
+    let release = crate::server::models::releases::fan_release_by_id(db, login.release_id)
+        .await?
+        .ok_or(LoginError::UnknownState)?;
+    Ok(PendingLogin {
+        release_title: release.release.title,
+        artist_name: release.artist.name,
+        forever: login.forever,
+        email: login.email,
+    })
+}
+
 async fn open_login(
     db: &impl ConnectionTrait,
     state: &str,
@@ -341,6 +367,11 @@ pub async fn finish(
                 delivered_at: Set(None),
                 ..Default::default()
             })
+            .on_conflict(
+                OnConflict::columns([presaves::Column::ReleaseId, presaves::Column::FanId])
+                    .do_nothing()
+                    .to_owned(),
+            )
             .exec_without_returning(&txn)
             .await?;
             false
@@ -520,4 +551,18 @@ pub async fn reschedule(
         update.exec(db).await?;
     }
     Ok(())
+}
+
+/// Forgets logins finished or expired a day ago and fan sessions past their end: housekeeping the delivery worker
+/// runs now and then. Returns how many rows went.
+pub async fn clean_up(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, AppError> {
+    let logins = spotify_logins::Entity::delete_many()
+        .filter(spotify_logins::Column::ExpiresAt.lt(now - Duration::days(1)))
+        .exec(db)
+        .await?;
+    let sessions = crate::server::entities::fan_sessions::Entity::delete_many()
+        .filter(crate::server::entities::fan_sessions::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?;
+    Ok(logins.rows_affected + sessions.rows_affected)
 }

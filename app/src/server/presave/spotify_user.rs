@@ -50,6 +50,8 @@ pub const PRESAVE_SCOPES: &[&str] = &[
     "user-follow-read",
     "playlist-modify-public",
     "playlist-modify-private",
+    // `/me/library/contains` lists it beside user-library-read and user-follow-read.
+    "playlist-read-private",
     "user-read-private",
 ];
 
