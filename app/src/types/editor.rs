@@ -96,6 +96,8 @@ pub struct ReleaseEditorData {
     pub lookups: LinkLookupProgress,
     /// Last lookup failures, newest first: "DE: Odesli is unavailable: …".
     pub lookup_errors: Vec<String>,
+    /// The release's pre-saves as the page was loaded (the panel keeps them current).
+    pub presaves: crate::types::presave::PresaveReport,
 }
 
 /// An artist as the profile and hub editor shows and saves it.

@@ -504,6 +504,7 @@ pub(super) async fn authorize_page(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Log in to Spotify (sandbox)</title>
+<link rel="icon" href="data:,">
 <style>
 body {{ margin: 0; background: #121212; color: #fff; font: 16px/1.5 system-ui, sans-serif; }}
 main {{ max-width: 28rem; margin: 3rem auto; padding: 2rem; background: #1f1f1f; border-radius: 8px; }}

@@ -10,6 +10,15 @@ pub async fn load_presave_report(release_id: i32) -> Result<PresaveReport, AppEr
     use crate::types::Access;
     let (ctx, caller) = auth::signed_in().await?;
     access::release_for(&ctx.db, caller.member()?, release_id, Access::View).await?;
+    presave_report(&ctx, release_id).await
+}
+
+/// The report, with which Spotify delivers (the caller has checked access).
+#[cfg(feature = "ssr")]
+pub(super) async fn presave_report(
+    ctx: &crate::server::ServerCtx,
+    release_id: i32,
+) -> Result<PresaveReport, AppError> {
     let mut report = crate::server::presave::report::release_report(&ctx.db, release_id).await?;
     report.spotify = ctx
         .presaves
@@ -19,22 +28,23 @@ pub async fn load_presave_report(release_id: i32) -> Result<PresaveReport, AppEr
     Ok(report)
 }
 
+/// The panel starts from the report loaded with the page (so it hydrates as rendered) and, in the browser, reads it
+/// again every few seconds while anything is still to be delivered.
 #[component]
-pub fn PresavePanel(release_id: i32) -> impl IntoView {
-    let tick = RwSignal::new(0_u32);
-    let report =
-        crate::components::data(move || tick.get(), move |_| load_presave_report(release_id));
-    // Re-read every few seconds while anything is still to be delivered (timers exist only in the browser).
+pub fn PresavePanel(release_id: i32, initial: PresaveReport) -> impl IntoView {
+    let report = RwSignal::new(initial);
     Effect::new(move |_| {
-        let open = report
-            .get()
-            .and_then(Result::ok)
-            .is_some_and(|r| r.total() > r.done());
-        if !open {
+        if !report.with(|r| r.total() > r.done()) {
             return;
         }
         if let Ok(handle) = set_timeout_with_handle(
-            move || tick.update(|n| *n += 1),
+            move || {
+                leptos::task::spawn_local(async move {
+                    if let Ok(fresh) = load_presave_report(release_id).await {
+                        report.set(fresh);
+                    }
+                });
+            },
             std::time::Duration::from_secs(3),
         ) {
             on_cleanup(move || handle.clear());
@@ -43,12 +53,7 @@ pub fn PresavePanel(release_id: i32) -> impl IntoView {
     view! {
         <section class="card" data-testid="presaves">
             <h2>"Pre-saves"</h2>
-            <Transition fallback=|| ()>
-                {move || report.get().map(|result| match result {
-                    Ok(r) => presave_summary(r, release_id).into_any(),
-                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
-                })}
-            </Transition>
+            {move || presave_summary(report.get(), release_id)}
         </section>
     }
 }

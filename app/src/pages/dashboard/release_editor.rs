@@ -45,6 +45,7 @@ pub async fn load_release_editor(release_id: i32) -> Result<ReleaseEditorData, A
         themes: crate::pages::fan::theme_options(),
         lookups: release_import::link_progress(&ctx.db, release.id).await?,
         lookup_errors: release_import::recent_lookup_errors(&ctx.db, release.id).await?,
+        presaves: super::presaves::presave_report(&ctx, release.id).await?,
     })
 }
 
@@ -605,7 +606,7 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
                 view! { <button type="button" data-testid="show-preview" on:click=move |_| show_preview.set(true)>"Show the preview"</button> }.into_any()
             }}
         </section>
-        <super::PresavePanel release_id=release_id />
+        <super::PresavePanel release_id=release_id initial=data.presaves.clone() />
         <super::CampaignLinkBuilder release_id=release_id />
     }
     .into_any()
