@@ -14,6 +14,19 @@ pub const FAN_JS: &str = include_str!("fan.js");
 /// Theme variables followed by the stylesheet: the page's whole `<style>` element content.
 static STYLE: LazyLock<String> = LazyLock::new(|| format!("{}{FAN_CSS}", theme::css_variables()));
 static STYLE_HASH: LazyLock<String> = LazyLock::new(|| inline_hash(&STYLE));
+/// The fan's own pre-save pages add a few rules; the hot-path pages stay small.
+const FAN_ACCOUNT_CSS: &str = include_str!("../../../../style/fan-account.css");
+static ACCOUNT_STYLE: LazyLock<String> = LazyLock::new(|| format!("{}{FAN_ACCOUNT_CSS}", *STYLE));
+static ACCOUNT_STYLE_HASH: LazyLock<String> = LazyLock::new(|| inline_hash(&ACCOUNT_STYLE));
+
+/// Which stylesheet a page gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Release pages, hubs, not found: fan.css.
+    Fan,
+    /// "My pre-saves", the in-app browser hand-off, continuing a login: fan.css and fan-account.css.
+    FanAccount,
+}
 static SCRIPT_HASH: LazyLock<String> = LazyLock::new(|| inline_hash(FAN_JS));
 
 /// A rendered fan page.
@@ -70,6 +83,7 @@ pub struct Document<'a> {
     pub json_ld: Option<String>,
     /// Include the enhancement script (countdown, share, video, remember).
     pub script: bool,
+    pub style: Style,
 }
 
 pub fn render<V: IntoView + 'static>(
@@ -110,8 +124,12 @@ pub fn render<V: IntoView + 'static>(
     if let Some(json_ld) = &document.json_ld {
         html.push_str(json_ld);
     }
+    let (style, style_hash) = match document.style {
+        Style::Fan => (&*STYLE, &*STYLE_HASH),
+        Style::FanAccount => (&*ACCOUNT_STYLE, &*ACCOUNT_STYLE_HASH),
+    };
     html.push_str("<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"><style>");
-    html.push_str(&STYLE);
+    html.push_str(style);
     let _ = write!(
         html,
         "</style></head><body class=\"{}\">",
@@ -138,7 +156,7 @@ pub fn render<V: IntoView + 'static>(
         content_security_policy: format!(
             "default-src 'none'; {script_policy}style-src {}; img-src 'self' https: data:; base-uri 'none'; \
              form-action 'self'; frame-ancestors 'none'",
-            *STYLE_HASH
+            style_hash
         ),
     }
 }
@@ -171,6 +189,7 @@ mod tests {
                 theme: Theme::Midnight,
                 json_ld: None,
                 script: false,
+                style: Style::Fan,
                 meta: Some(PageMeta {
                     description: "\"><script>alert(2)</script>".into(),
                     canonical_url: "https://x.example/a\"b".into(),
@@ -195,6 +214,7 @@ mod tests {
             theme: Theme::Mono,
             json_ld: None,
             script: false,
+            style: Style::Fan,
         };
         let page = render(plain, || view! { <p>"x"</p> });
         assert!(page.content_security_policy.contains(&inline_hash(&STYLE)));
@@ -207,6 +227,7 @@ mod tests {
             theme: Theme::Mono,
             json_ld: None,
             script: true,
+            style: Style::Fan,
         };
         let page = render(scripted, || view! { <p>"x"</p> });
         assert!(page

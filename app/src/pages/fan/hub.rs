@@ -1,6 +1,6 @@
 //! The artist hub at `/{artist}`: the link-in-bio shape with published releases newest first, custom links and
 //! profile links.
-use super::document::{self, Document, FanPage, PageMeta};
+use super::document::{self, Document, FanPage, PageMeta, Style};
 use super::icons::LINK_ICON;
 use super::release::absolute;
 use super::seo::{artist_json_ld, JsonLdArtist};
@@ -91,6 +91,7 @@ pub fn render_artist_hub(input: HubInput) -> RenderedHub {
             theme,
             json_ld: Some(json_ld),
             script: false,
+            style: Style::Fan,
         },
         move || {
             view! {

@@ -30,6 +30,7 @@ pub fn render_not_found() -> FanPage {
         theme: theme::Theme::Midnight,
         json_ld: None,
         script: false,
+        style: document::Style::Fan,
     };
     document::render(document, || {
         view! {

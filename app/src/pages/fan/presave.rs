@@ -1,7 +1,7 @@
 //! The fan's pages around a Spotify pre-save: "open this in your browser" for in-app browsers, "my pre-saves"
 //! (the confirmation after login, where a fan can also cancel or disconnect), and login errors. Server-rendered
 //! like every fan page; forms are plain POSTs.
-use super::document::{self, Document, FanPage};
+use super::document::{self, Document, FanPage, Style};
 use super::icons::service_icon;
 use super::theme::Theme;
 use crate::types::StreamingService;
@@ -28,6 +28,7 @@ pub fn render_handoff(page: HandoffPage) -> FanPage {
             theme: Theme::Midnight,
             json_ld: None,
             script: true,
+            style: Style::FanAccount,
         },
         move || {
             let app = page.app_name;
@@ -78,6 +79,7 @@ pub fn render_continue(
             theme: Theme::Midnight,
             json_ld: None,
             script: false,
+            style: Style::FanAccount,
         },
         move || {
             view! {
@@ -130,6 +132,7 @@ pub fn render_my_presaves(page: MyPresavesPage) -> FanPage {
             theme: Theme::Midnight,
             json_ld: None,
             script: false,
+            style: Style::FanAccount,
         },
         move || {
             view! {
@@ -199,6 +202,7 @@ pub fn render_presave_problem(message: &str, back: Option<&str>) -> FanPage {
             theme: Theme::Midnight,
             json_ld: None,
             script: false,
+            style: Style::FanAccount,
         },
         move || {
             view! {

@@ -1,6 +1,6 @@
 //! A release's fan page: a pre-save page before the release moment, a smart link after. Every button is a plain
 //! link to Dropday's redirect endpoint, so the page works without JavaScript and every click is counted.
-use super::document::{self, Document, FanPage, PageMeta};
+use super::document::{self, Document, FanPage, PageMeta, Style};
 use super::icons::{service_icon, LINK_ICON, SHARE_ICON};
 use super::seo::{release_json_ld, JsonLdRelease};
 use super::theme::Theme;
@@ -163,6 +163,7 @@ pub fn render_release_page(input: ReleasePageInput) -> RenderedRelease {
             theme,
             json_ld: Some(json_ld),
             script: true,
+            style: Style::Fan,
         },
         move || body.view(),
     );
