@@ -67,6 +67,7 @@ test("the release's pre-saves show in the hydrated dashboard, with the sandbox n
   await hydrated(page);
   const panel = page.getByTestId('presaves');
   await panel.getByTestId('presave-counts').waitFor();
+  assert.match(await page.getByTestId('presave-follows').inputValue(), /^$/);
   assert.match(await panel.getByTestId('presave-spotify').innerText(), /sandbox's fake Spotify/);
   // The first test's pre-save was cancelled: it shows, and counts in no total.
   assert.match(await panel.getByTestId('presave-counts').innerText(), /1 cancelled/);

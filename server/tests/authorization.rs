@@ -284,14 +284,6 @@ fn rows() -> Vec<(&'static str, Row)> {
             row("load_release_editor", [401, 404, 404, 404, 404, 200]),
         ),
         (
-            "load_presave_report single",
-            row("load_presave_report", [401, 200, 200, 200, 200, 404]),
-        ),
-        (
-            "load_presave_report rival",
-            row("load_presave_report", [401, 404, 404, 404, 404, 200]),
-        ),
-        (
             "save_release single",
             row("save_release", [401, 200, 200, 200, 403, 404]),
         ),
@@ -439,8 +431,7 @@ async fn args(name: &str, server: &TestServer, world: &World) -> Value {
         "load_release rival" => json!({ "release_id": world.outsider_release }),
         "load_release_editor single" => json!({ "release_id": world.single }),
         "load_release_editor rival" => json!({ "release_id": world.outsider_release }),
-        "load_presave_report single" => json!({ "release_id": world.single }),
-        "load_presave_report rival" => json!({ "release_id": world.outsider_release }),
+
         "save_release single" => json!({ "draft": current_draft(server, world.single).await }),
         "save_release album" => json!({ "draft": current_draft(server, world.album).await }),
         "save_release rival" => {

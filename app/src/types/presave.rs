@@ -1,5 +1,4 @@
 //! What the dashboard shows of a release's pre-saves.
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,10 +11,8 @@ pub struct PresaveReport {
     pub pending_source: u64,
     pub failed: u64,
     pub cancelled: u64,
-    /// The latest failures with their reasons.
-    pub failures: Vec<PresaveFailure>,
-    /// When the next open pre-save is due.
-    pub next_delivery: Option<DateTime<Utc>>,
+    /// The latest failures: "<fan's Spotify name>: <reason>" (plain strings keep the dashboard's WASM small).
+    pub failures: Vec<String>,
     /// Fans who left their email on this release's page.
     pub email_opt_ins: u64,
     /// Which Spotify delivers: "Spotify" or "the sandbox's fake Spotify", and its API mode; empty when none is
@@ -38,12 +35,4 @@ impl PresaveReport {
     pub fn in_progress(&self) -> bool {
         self.sending > 0 || (self.done() > 0 && self.queued > 0)
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PresaveFailure {
-    /// The fan's Spotify display name.
-    pub fan: String,
-    pub reason: String,
-    pub at: DateTime<Utc>,
 }

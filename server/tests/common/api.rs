@@ -16,7 +16,6 @@ const JSON_ENDPOINTS: &[&str] = &[
     "save_artist",
     "create_artist",
     "import_artist_releases",
-    "load_presave_report",
 ];
 
 /// A browser's view of the server: its session cookie, if any.

@@ -29,7 +29,7 @@ pub use members::{
     remove_member, revoke_invitation, MembersPage,
 };
 pub use new_release::{create_release, NewReleaseForm};
-pub use presaves::{load_presave_report, PresavePanel};
+pub use presaves::PresavePanel;
 pub use release_editor::{
     load_release, load_release_editor, publish_release, refresh_release_links, save_release,
     ReleaseEditor,

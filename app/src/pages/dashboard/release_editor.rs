@@ -289,9 +289,9 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
             reload.update(|n| *n += 1);
         }
     });
-    // While lookups run, the page re-reads the release every few seconds (only if nothing is being edited).
-    // (In an effect: timers exist only in the browser.)
-    let lookups_running = data.lookups.running();
+    // While lookups run or pre-saves are being delivered, the page re-reads the release every few seconds (only if
+    // nothing is being edited). (In an effect: timers exist only in the browser.)
+    let lookups_running = data.lookups.running() || data.presaves.in_progress();
     Effect::new(move |_| {
         if !lookups_running {
             return;
@@ -547,20 +547,16 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
                             on:change=move |ev| { let on = event_target_checked(&ev); edit(Box::new(move |d| d.presave_follow_artist = on)); } />
                         " Fans who pre-save also follow the artist"
                     </label>
-                    {(0..3).map(|i| view! {
-                        <label>
-                            {format!("Also follow (Spotify artist, user or playlist link) {}", i + 1)}
-                            <input type="text" data-testid=format!("presave-follow-{i}")
-                                prop:value=move || draft.with(|d| d.presave_follows.get(i).cloned().unwrap_or_default())
-                                on:change=move |ev| {
-                                    let v = event_target_value(&ev);
-                                    edit(Box::new(move |d| {
-                                        d.presave_follows.resize(3, String::new());
-                                        d.presave_follows[i] = v;
-                                    }));
-                                } />
-                        </label>
-                    }).collect_view()}
+                    <label>
+                        "Also follow (up to 3 Spotify artist, user or playlist links, one per line)"
+                        <textarea rows="3" data-testid="presave-follows"
+                            prop:value=move || draft.with(|d| d.presave_follows.join("\n"))
+                            on:change=move |ev| {
+                                let v = event_target_value(&ev);
+                                edit(Box::new(move |d| d.presave_follows = v.lines().map(str::to_owned).collect()));
+                            }
+                        ></textarea>
+                    </label>
                     <label>
                         <input type="checkbox" data-testid="presave-ask-email"
                             prop:checked=move || draft.with(|d| d.presave_ask_email)
@@ -606,7 +602,7 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
                 view! { <button type="button" data-testid="show-preview" on:click=move |_| show_preview.set(true)>"Show the preview"</button> }.into_any()
             }}
         </section>
-        <super::PresavePanel release_id=release_id initial=data.presaves.clone() />
+        <super::PresavePanel release_id=release_id report=data.presaves.clone() />
         <super::CampaignLinkBuilder release_id=release_id />
     }
     .into_any()

@@ -1,7 +1,7 @@
 //! What the dashboard shows of a release's pre-saves, and the opted-in fans' export.
 use super::status;
 use crate::server::entities::{fan_email_opt_ins, fans, presaves};
-use crate::types::presave::{PresaveFailure, PresaveReport};
+use crate::types::presave::PresaveReport;
 use crate::types::AppError;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -38,23 +38,15 @@ pub async fn release_report(
         .all(db)
         .await?
         .into_iter()
-        .map(|(presave, fan)| PresaveFailure {
-            fan: fan
-                .and_then(|f| f.display_name)
-                .unwrap_or_else(|| "A Spotify user".to_owned()),
-            reason: presave.last_error.unwrap_or_default(),
-            at: presave.updated_at,
+        .map(|(presave, fan)| {
+            format!(
+                "{}: {}",
+                fan.and_then(|f| f.display_name)
+                    .unwrap_or_else(|| "A Spotify user".to_owned()),
+                presave.last_error.unwrap_or_default()
+            )
         })
         .collect();
-    let next_delivery = presaves::Entity::find()
-        .select_only()
-        .column(presaves::Column::NextAttemptAt)
-        .filter(presaves::Column::ReleaseId.eq(release_id))
-        .filter(presaves::Column::Status.is_in(status::OPEN))
-        .order_by_asc(presaves::Column::NextAttemptAt)
-        .into_tuple::<chrono::DateTime<chrono::Utc>>()
-        .one(db)
-        .await?;
     let email_opt_ins = fan_email_opt_ins::Entity::find()
         .filter(fan_email_opt_ins::Column::ReleaseId.eq(release_id))
         .count(db)
@@ -67,7 +59,6 @@ pub async fn release_report(
         failed: count(status::FAILED),
         cancelled: count(status::CANCELLED),
         failures,
-        next_delivery,
         email_opt_ins,
         spotify: String::new(),
     })
