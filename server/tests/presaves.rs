@@ -725,14 +725,14 @@ async fn email_opt_ins_need_consent_and_export_to_members_only() {
     assert!(csv.starts_with("email,spotify_name,country,consented_at,consent_text"));
     assert!(csv.contains("fan@example.com"));
 
-    let report = server
+    let editor = server
         .call(
             &admin,
-            "load_presave_report",
+            "load_release_editor",
             json!({ "release_id": release.id }),
         )
         .await;
-    let report = report.ok();
+    let report = &editor.ok()["presaves"];
     assert_eq!(report["queued"], 1);
     assert_eq!(report["email_opt_ins"], 1);
     assert!(report["spotify"].as_str().unwrap().contains("sandbox"));
