@@ -771,10 +771,14 @@ async fn a_fan_can_cancel_and_disconnect_from_their_page() {
         .await
         .unwrap();
     assert_eq!(cancelled.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        presave_of(&server, "fan-changes-mind").await.status,
-        status::CANCELLED
-    );
+    let cancelled_row = presave_of(&server, "fan-changes-mind").await;
+    assert_eq!(cancelled_row.status, status::CANCELLED);
+    // The "future releases" subscription still needs the tokens.
+    assert!(spotify_tokens::Entity::find_by_id(cancelled_row.fan_id)
+        .one(&server.state.db)
+        .await
+        .unwrap()
+        .is_some());
 
     // Logging in again queues it again.
     pre_save(&server, release.id, "fan-changes-mind", &[]).await;
@@ -809,4 +813,33 @@ async fn a_fan_can_cancel_and_disconnect_from_their_page() {
         .set(release.release_at.unwrap() + Duration::minutes(1));
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(spotify(&server).writes("fan-changes-mind", ALBUM_URI), 0);
+}
+
+#[tokio::test]
+async fn cancelling_the_last_presave_deletes_the_fans_tokens() {
+    let server = TestServer::start().await;
+    let release = album(&server).await;
+    let done = pre_save(&server, release.id, "fan-one-off", &[]).await;
+    let cookie = fan_cookie(&done);
+    let presave = presave_of(&server, "fan-one-off").await;
+    let tokens = || async {
+        spotify_tokens::Entity::find_by_id(presave.fan_id)
+            .one(&server.state.db)
+            .await
+            .unwrap()
+    };
+    assert!(tokens().await.is_some());
+    let cancelled = server
+        .client
+        .post(server.url(&format!("/presaves/{}/cancel", presave.id)))
+        .header("sec-fetch-site", "same-origin")
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), StatusCode::SEE_OTHER);
+    assert!(tokens().await.is_none());
+    assert!(!my_presaves(&server, &cookie, "")
+        .await
+        .contains("Disconnect Spotify"));
 }

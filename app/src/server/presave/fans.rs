@@ -272,8 +272,9 @@ pub async fn list_subscriptions(
         .collect())
 }
 
-/// Cancels one of the fan's pre-saves that is not delivered yet. A pre-save a worker is sending right now cannot be
-/// called back: false then, and for one that is not theirs or already done.
+/// Cancels one of the fan's pre-saves that is not delivered yet; when nothing else needs them, the fan's tokens are
+/// deleted. A pre-save a worker is sending right now cannot be called back: false then, and for one that is not
+/// theirs or already done.
 pub async fn cancel_presave(
     db: &impl ConnectionTrait,
     fan_id: i32,
@@ -288,7 +289,28 @@ pub async fn cancel_presave(
         .filter(presaves::Column::Status.is_in([status::QUEUED, status::PENDING_SOURCE]))
         .exec(db)
         .await?;
+    forget_tokens_if_unused(db, fan_id).await?;
     Ok(result.rows_affected == 1)
+}
+
+/// A fan with nothing left to deliver and no "future releases" needs no tokens: they are deleted.
+async fn forget_tokens_if_unused(db: &impl ConnectionTrait, fan_id: i32) -> Result<(), AppError> {
+    use sea_orm::PaginatorTrait as _;
+    let open = presaves::Entity::find()
+        .filter(presaves::Column::FanId.eq(fan_id))
+        .filter(presaves::Column::Status.is_in(status::OPEN))
+        .count(db)
+        .await?;
+    let subscriptions = presave_subscriptions::Entity::find()
+        .filter(presave_subscriptions::Column::FanId.eq(fan_id))
+        .count(db)
+        .await?;
+    if open == 0 && subscriptions == 0 {
+        spotify_tokens::Entity::delete_by_id(fan_id)
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Stops a "forever" subscription of the fan's.
@@ -302,6 +324,7 @@ pub async fn cancel_subscription(
         .filter(presave_subscriptions::Column::FanId.eq(fan_id))
         .exec(db)
         .await?;
+    forget_tokens_if_unused(db, fan_id).await?;
     Ok(result.rows_affected == 1)
 }
 
