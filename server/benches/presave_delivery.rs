@@ -20,12 +20,13 @@ fn env_number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// The peak resident memory of process `pid` so far, in KiB.
-fn peak_memory_kib(pid: u32) -> Option<u64> {
+/// A `/proc/{pid}/status` field in KiB: `VmHWM` (peak resident), `RssAnon` (heap and stacks now), `RssFile` (mapped
+/// files now: SQLite's memory-mapped database pages).
+fn memory_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
@@ -53,11 +54,13 @@ async fn main() {
     let started = Instant::now();
     let mut server = start_server(env!("CARGO_BIN_EXE_server"), &setup, allowed, 60);
     let pid = server.id();
-    let mut peak_kib = 0;
+    let (mut peak_kib, mut peak_anon_kib, mut peak_file_kib) = (0, 0, 0);
     let db = &setup.test_db.db;
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        peak_kib = peak_kib.max(peak_memory_kib(pid).unwrap_or(0));
+        peak_kib = peak_kib.max(memory_kib(pid, "VmHWM").unwrap_or(0));
+        peak_anon_kib = peak_anon_kib.max(memory_kib(pid, "RssAnon").unwrap_or(0));
+        peak_file_kib = peak_file_kib.max(memory_kib(pid, "RssFile").unwrap_or(0));
         let delivered = count_with_status(db, status::DELIVERED).await as usize;
         if delivered == count {
             break;
@@ -70,7 +73,7 @@ async fn main() {
         );
     }
     let elapsed = started.elapsed().as_secs_f64();
-    peak_kib = peak_kib.max(peak_memory_kib(pid).unwrap_or(0));
+    peak_kib = peak_kib.max(memory_kib(pid, "VmHWM").unwrap_or(0));
     server.kill().ok();
     server.wait().ok();
 

@@ -179,17 +179,25 @@ pub async fn run_round(
         .min((limiter.rate() * working_time.num_milliseconds() as f64 / 1000.0 / 3.0) as usize)
         .max(1);
 
-    // 1. Due fans, then a lease on each that nobody else holds.
-    let candidates: Vec<i32> = presaves::Entity::find()
-        .select_only()
-        .column(presaves::Column::FanId)
-        .filter(presaves::Column::Status.is_in(status::OPEN))
-        .filter(presaves::Column::NextAttemptAt.lte(now))
-        .order_by_asc(presaves::Column::NextAttemptAt)
-        .limit(fans_per_round as u64 * 4)
-        .into_tuple::<i32>()
-        .all(db)
-        .await?;
+    // 1. Due fans, then a lease on each that nobody else holds. One query per status, so each reads the
+    // (status, next_attempt_at) index in order instead of sorting every open row.
+    let mut candidates: Vec<(DateTime<Utc>, i32)> = Vec::new();
+    for wanted in status::OPEN {
+        let due: Vec<(DateTime<Utc>, i32)> = presaves::Entity::find()
+            .select_only()
+            .column(presaves::Column::NextAttemptAt)
+            .column(presaves::Column::FanId)
+            .filter(presaves::Column::Status.eq(wanted))
+            .filter(presaves::Column::NextAttemptAt.lte(now))
+            .order_by_asc(presaves::Column::NextAttemptAt)
+            .limit(fans_per_round as u64 * 4)
+            .into_tuple()
+            .all(db)
+            .await?;
+        candidates.extend(due);
+    }
+    candidates.sort_by_key(|(at, _)| *at);
+    let candidates = candidates.into_iter().map(|(_, fan_id)| fan_id);
     // The earliest due first, each fan once.
     let mut fan_ids: Vec<i32> = Vec::with_capacity(fans_per_round);
     for fan_id in candidates {
@@ -315,6 +323,8 @@ pub async fn run_round(
     let deadline = now + working_time;
     let token_by_fan: HashMap<i32, spotify_tokens::Model> =
         tokens.into_iter().map(|t| (t.fan_id, t)).collect();
+    // Token stores one at a time: on SQLite, writers that collide wait in its busy handler for milliseconds each.
+    let store_lock = tokio::sync::Mutex::new(());
     let mut jobs = Vec::new();
     for (fan_id, rows) in work {
         if let Some(token) = token_by_fan.get(&fan_id) {
@@ -327,6 +337,7 @@ pub async fn run_round(
                     deadline,
                     token: token.clone(),
                     rows,
+                    store_lock: &store_lock,
                 }
                 .run(),
             );
@@ -569,6 +580,7 @@ struct FanJob<'a> {
     deadline: DateTime<Utc>,
     token: spotify_tokens::Model,
     rows: Vec<WorkRow>,
+    store_lock: &'a tokio::sync::Mutex<()>,
 }
 
 /// Why a fan's requests stopped before the save went out, or how the save ended.
@@ -821,6 +833,7 @@ impl<'a> FanJob<'a> {
         // Stored before it is used: a rotated refresh token lost would lose the fan. A busy database gets a few
         // more tries.
         let mut tries = 0;
+        let _one_writer = self.store_lock.lock().await;
         loop {
             match fans::store_tokens(
                 self.db,
