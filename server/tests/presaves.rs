@@ -98,6 +98,33 @@ async fn consent(
     answer.headers()[LOCATION].to_str().unwrap().to_owned()
 }
 
+/// Starts a login on the release page and answers Spotify's consent page as `account`; returns Spotify's redirect.
+async fn spotify_answer(
+    server: &TestServer,
+    release_id: i32,
+    account: &str,
+    decision: &str,
+    form: &[(&str, &str)],
+) -> String {
+    let started = submit_form(server, &server.client, release_id, form).await;
+    assert_eq!(started.status(), StatusCode::SEE_OTHER);
+    let authorize = started.headers()[LOCATION].to_str().unwrap().to_owned();
+    consent(server, &authorize, account, decision).await
+}
+
+/// Follows Spotify's redirect to our callback and expects a refusal saying `message`.
+async fn assert_refused(server: &TestServer, back: &str, message: &str) {
+    let answer = server
+        .client
+        .get(at_server(server, back))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let text = answer.text().await.unwrap();
+    assert!(text.contains(message), "{text}");
+}
+
 /// The whole login as `account`: form, consent, callback. Returns the callback's response.
 async fn pre_save(
     server: &TestServer,
@@ -105,10 +132,7 @@ async fn pre_save(
     account: &str,
     form: &[(&str, &str)],
 ) -> reqwest::Response {
-    let started = submit_form(server, &server.client, release_id, form).await;
-    assert_eq!(started.status(), StatusCode::SEE_OTHER);
-    let authorize = started.headers()[LOCATION].to_str().unwrap().to_owned();
-    let back = consent(server, &authorize, account, "accept").await;
+    let back = spotify_answer(server, release_id, account, "accept", form).await;
     server
         .client
         .get(at_server(server, &back))
@@ -324,28 +348,13 @@ async fn tampered_denied_replayed_and_expired_logins_change_nothing() {
         .contains("not valid or was already used"));
 
     // The fan cancels on Spotify's page.
-    let started = submit_form(&server, &server.client, release.id, &[]).await;
-    let authorize = started.headers()[LOCATION].to_str().unwrap().to_owned();
-    let back = consent(&server, &authorize, "fan-denies", "deny").await;
+    let back = spotify_answer(&server, release.id, "fan-denies", "deny", &[]).await;
     assert!(back.contains("error=access_denied"));
-    let denied = server
-        .client
-        .get(at_server(&server, &back))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(denied.status(), StatusCode::BAD_REQUEST);
-    assert!(denied
-        .text()
-        .await
-        .unwrap()
-        .contains("You cancelled the Spotify login"));
+    assert_refused(&server, &back, "You cancelled the Spotify login").await;
     assert_eq!(fans_now().await, 0);
 
     // A code that is not the one Spotify issued.
-    let started = submit_form(&server, &server.client, release.id, &[]).await;
-    let authorize = started.headers()[LOCATION].to_str().unwrap().to_owned();
-    let back = consent(&server, &authorize, "fan-bad-code", "accept").await;
+    let back = spotify_answer(&server, release.id, "fan-bad-code", "accept", &[]).await;
     let mut url = reqwest::Url::parse(&back).unwrap();
     let state = url
         .query_pairs()
@@ -353,24 +362,11 @@ async fn tampered_denied_replayed_and_expired_logins_change_nothing() {
         .map(|(_, v)| v.into_owned())
         .unwrap();
     url.set_query(Some(&format!("code=not-the-code&state={state}")));
-    let rejected = server
-        .client
-        .get(at_server(&server, url.as_str()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(rejected.status(), StatusCode::BAD_REQUEST);
-    assert!(rejected
-        .text()
-        .await
-        .unwrap()
-        .contains("did not accept this login"));
+    assert_refused(&server, url.as_str(), "did not accept this login").await;
     assert_eq!(fans_now().await, 0);
 
     // A login left too long.
-    let started = submit_form(&server, &server.client, release.id, &[]).await;
-    let authorize = started.headers()[LOCATION].to_str().unwrap().to_owned();
-    let back = consent(&server, &authorize, "fan-slow", "accept").await;
+    let back = spotify_answer(&server, release.id, "fan-slow", "accept", &[]).await;
     server.clock.advance(Duration::minutes(31));
     let expired = server
         .client
@@ -390,9 +386,7 @@ async fn tampered_denied_replayed_and_expired_logins_change_nothing() {
     );
 
     // A good login, then its callback replayed.
-    let started = submit_form(&server, &server.client, release.id, &[]).await;
-    let authorize = started.headers()[LOCATION].to_str().unwrap().to_owned();
-    let back = consent(&server, &authorize, "fan-ok", "accept").await;
+    let back = spotify_answer(&server, release.id, "fan-ok", "accept", &[]).await;
     let first = server
         .client
         .get(at_server(&server, &back))

@@ -18,6 +18,8 @@ const HEARTBEAT: Duration = Duration::from_secs(10);
 /// A worker not heard from for this long no longer takes a share of the rate.
 const HEARTBEAT_LIFETIME: chrono::Duration = chrono::Duration::seconds(30);
 const IDLE_POLL: Duration = Duration::from_secs(1);
+/// Finished logins and ended fan sessions are deleted this often.
+const CLEANUP_EVERY: Duration = Duration::from_secs(3600);
 
 /// The path Spotify sends fans back to; register `{public_url}/oauth/spotify/callback` with your Spotify app.
 pub const CALLBACK_PATH: &str = "/oauth/spotify/callback";
@@ -90,14 +92,20 @@ pub fn spawn(
         let rate = presaves.delivery.requests_per_second;
         let limiter = RateLimiter::new(rate);
         let mut last_heartbeat: Option<tokio::time::Instant> = None;
+        let mut last_cleanup: Option<tokio::time::Instant> = None;
         while !cancel.is_cancelled() {
             if last_heartbeat.is_none_or(|at| at.elapsed() >= HEARTBEAT) {
                 match delivery::heartbeat(&db, &holder, clock.now(), HEARTBEAT_LIFETIME).await {
                     Ok(live) => limiter.set_rate(rate / live as f64),
                     Err(error) => tracing::warn!(%error, "pre-save worker heartbeat failed"),
                 }
-                if let Err(error) = app::server::presave::logins::clean_up(&db, clock.now()).await {
-                    tracing::warn!(%error, "cleaning up old pre-save logins failed");
+                if last_cleanup.is_none_or(|at| at.elapsed() >= CLEANUP_EVERY) {
+                    if let Err(error) =
+                        app::server::presave::logins::clean_up(&db, clock.now()).await
+                    {
+                        tracing::warn!(%error, "cleaning up old pre-save logins failed");
+                    }
+                    last_cleanup = Some(tokio::time::Instant::now());
                 }
                 last_heartbeat = Some(tokio::time::Instant::now());
             }

@@ -18,7 +18,7 @@ use app::server::models::releases;
 use app::server::presave::fans::{self, status_label};
 use app::server::presave::logins::{self, Callback, LoginError, LoginRequest};
 use app::server::presave::{origin, status};
-use app::types::AppError;
+use app::types::{AppError, ReleaseStatus};
 use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -58,11 +58,11 @@ fn secure(state: &AppState) -> bool {
 
 fn session_cookie(state: &AppState, token: &str) -> String {
     let secure = secure(state);
-    format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+    app::server::auth::session::http_only_cookie(
         cookie_name(secure),
-        fans::SESSION_LIFETIME.num_seconds(),
-        if secure { "; Secure" } else { "" }
+        token,
+        fans::SESSION_LIFETIME,
+        secure,
     )
 }
 
@@ -72,11 +72,7 @@ fn session_token<'h>(state: &AppState, headers: &'h HeaderMap) -> Option<&'h str
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.trim())
-        .filter(|value| !value.is_empty() && value.len() <= 100)
+        .find_map(|value| app::server::auth::session::cookie_value(value, name))
 }
 
 /// Which in-app browser a User-Agent belongs to, if one whose web view is known to break Spotify's login.
@@ -134,13 +130,9 @@ async fn start(
     let Some(presaves) = state.presaves.as_ref() else {
         return not_configured();
     };
-    let release = match releases::find_published_by_id(&state.db, release_id).await {
-        Ok(Some(_)) => match releases::fan_release_by_id(&state.db, release_id).await {
-            Ok(Some(found)) => found,
-            Ok(None) => return HttpError::NotFound.into_response(),
-            Err(error) => return HttpError::from(error).into_response(),
-        },
-        Ok(None) => return HttpError::NotFound.into_response(),
+    let release = match releases::fan_release_by_id(&state.db, release_id).await {
+        Ok(Some(found)) if found.release.status == ReleaseStatus::Published.as_str() => found,
+        Ok(_) => return HttpError::NotFound.into_response(),
         Err(error) => return HttpError::from(error).into_response(),
     };
     let back = format!("/{}/{}", release.artist.slug, release.release.slug);

@@ -163,11 +163,7 @@ pub async fn setup(count: usize, options: FakeSpotifyOptions, expired_access: bo
 }
 
 fn hex_key(text: &str) -> [u8; 32] {
-    let bytes: Vec<u8> = (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect();
-    bytes.try_into().unwrap()
+    hex::decode(text).unwrap().try_into().unwrap()
 }
 
 /// The server binary (`binary`) against the set-up database and fake Spotify, delivering at most `rate` Web API

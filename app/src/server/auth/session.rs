@@ -25,10 +25,14 @@ pub fn cookie_name(secure: bool) -> &'static str {
 
 /// The `Set-Cookie` value that stores `token`.
 pub fn session_cookie(token: &str, secure: bool) -> String {
+    http_only_cookie(cookie_name(secure), token, ABSOLUTE_TIMEOUT, secure)
+}
+
+/// A `Set-Cookie` value for a token: whole site, HttpOnly, SameSite=Lax, `Secure` over https.
+pub fn http_only_cookie(name: &str, token: &str, lifetime: Duration, secure: bool) -> String {
     format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        cookie_name(secure),
-        ABSOLUTE_TIMEOUT.num_seconds(),
+        "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        lifetime.num_seconds(),
         if secure { "; Secure" } else { "" }
     )
 }
@@ -44,7 +48,11 @@ pub fn clearing_cookie(secure: bool) -> String {
 
 /// The session token from a `Cookie` header, if any.
 pub fn token_from_cookie_header(header: &str, secure: bool) -> Option<&str> {
-    let name = cookie_name(secure);
+    cookie_value(header, cookie_name(secure))
+}
+
+/// The value of cookie `name` in a `Cookie` header, if present and of a token's size.
+pub fn cookie_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
     header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))

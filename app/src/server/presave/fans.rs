@@ -2,6 +2,7 @@
 //! there: see their pre-saves, cancel one, or disconnect Spotify (which deletes their tokens).
 use super::spotify_user::{SpotifyProfile, UserTokens};
 use super::{origin, status};
+use crate::server::auth::session::hash_token as hash;
 use crate::server::entities::{
     artists, fan_sessions, fans, presave_subscriptions, presaves, releases, spotify_tokens,
 };
@@ -12,7 +13,6 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
-use sha2::{Digest, Sha256};
 
 /// How long "my pre-saves" stays open in a browser after the last login.
 pub const SESSION_LIFETIME: Duration = Duration::days(30);
@@ -137,10 +137,6 @@ pub fn open_tokens(
         refresh_token,
         access_token,
     })
-}
-
-fn hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Opens a session on "my pre-saves" for `fan_id`; returns the cookie value.

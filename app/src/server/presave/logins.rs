@@ -14,7 +14,6 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     TransactionTrait,
 };
-use sha2::{Digest, Sha256};
 
 /// Long enough to copy the link into another browser and log in there.
 pub const LOGIN_LIFETIME: Duration = Duration::minutes(30);
@@ -46,9 +45,8 @@ pub fn is_upcoming_for(
         .is_some_and(|moment| moment.phase_for(country, now) == ReleasePhase::Upcoming)
 }
 
-fn state_hash(state: &str) -> String {
-    hex::encode(Sha256::digest(state.as_bytes()))
-}
+// The login's key: the SHA-256 of its `state`, as sessions store their tokens.
+use crate::server::auth::session::hash_token as state_hash;
 
 fn verifier_context(hash: &str) -> String {
     format!("pkce:{hash}")
