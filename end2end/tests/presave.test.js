@@ -17,11 +17,13 @@ async function agreeOnSpotify(page, account) {
     page.waitForURL((url) => url.pathname === '/presaves'),
     page.getByRole('button', { name: 'Agree' }).click(),
   ]);
+  await page.waitForLoadState('networkidle');
 }
 
 test('a fan pre-saves an upcoming album through Spotify and can cancel it', async () => {
   const { page, problems } = await openPage(browser, { viewport: { width: 390, height: 844 } });
-  await page.goto(`${BASE_URL}/nova-lights/afterglow-atlas`);
+  // Settled (favicon included) before the form navigates away.
+  await page.goto(`${BASE_URL}/nova-lights/afterglow-atlas`, { waitUntil: 'networkidle' });
   await page.getByRole('heading', { name: 'Afterglow Atlas' }).waitFor();
   assert.match(await page.locator('.presave-form .meta').innerText(), /on release day it lands in your library and you follow Nova Lights/);
   await page.getByLabel(/future releases too/).check();
@@ -44,7 +46,7 @@ test('a fan pre-saves an upcoming album through Spotify and can cancel it', asyn
 
 test('after the release, Save on Spotify adds it to the library at once', async () => {
   const { page, problems } = await openPage(browser);
-  await page.goto(`${BASE_URL}/nova-lights/midnight-signal`);
+  await page.goto(`${BASE_URL}/nova-lights/midnight-signal`, { waitUntil: 'networkidle' });
   await page.getByRole('button', { name: 'Save on Spotify' }).click();
   await agreeOnSpotify(page, 'browser-fan-late');
   // Delivered by the background worker within moments; the page says so after a reload.
@@ -60,8 +62,9 @@ test('after the release, Save on Spotify adds it to the library at once', async 
 
 test("the release's pre-saves show in the hydrated dashboard, with the sandbox named", async () => {
   const { page, problems } = await openPage(browser);
-  await page.goto(`${BASE_URL}/nova-lights/afterglow-atlas`);
-  const releaseId = (await page.locator('form.presave-form').getAttribute('action')).split('/').pop();
+  // The release id from the fan page's form, fetched without navigating (a navigation away would abort its favicon).
+  const fanPage = await (await page.request.get(`${BASE_URL}/nova-lights/afterglow-atlas`)).text();
+  const releaseId = fanPage.match(/action="\/presave\/(\d+)"/)[1];
   await signIn(page, DEMO_ADMIN);
   await page.goto(`${BASE_URL}/dashboard/releases/${releaseId}`);
   await hydrated(page);
