@@ -5,7 +5,7 @@
 //!
 //! `make bench-presave` (SQLite); `DROPDAY_TEST_DATABASE_URL=postgres://… make bench-presave` for PostgreSQL.
 //! `DROPDAY_BENCH_PRESAVES` and `DROPDAY_BENCH_RATE` (allowed requests a second) change the size.
-#[path = "../tests/common/presave_fixture.rs"]
+#[path = "../tests/integration/common/presave_fixture.rs"]
 mod presave_fixture;
 
 use app::server::presave::status;

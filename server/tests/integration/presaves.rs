@@ -2,7 +2,7 @@
 //! cases, in-app browser hand-off, delivery at the release moment with token refresh and rotation, 429s, outages
 //! and revoked grants, "Save on Spotify" after the release, forever pre-saves, email opt-ins, and the fan's own
 //! page (cancel, disconnect).
-mod common;
+use crate::common;
 
 use app::server::demo::{DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_ALBUM_SLUG};
 use app::server::entities::{events, fan_email_opt_ins, fans, presaves, releases, spotify_tokens};

@@ -1,6 +1,6 @@
 //! Fan pages through the real server: click-outs, remembered services, renamed slugs, country order, caching,
 //! SEO documents. On SQLite and PostgreSQL alike.
-mod common;
+use crate::common;
 
 use app::server::entities::{events, prelude::Events};
 use app::server::Clock as _;

@@ -1,6 +1,6 @@
 //! Click-outs under load: every redirect the server answers is a recorded click, through a graceful shutdown too;
 //! when the write buffer overflows the fan still gets their redirect and the loss is counted, never silent.
-mod common;
+use crate::common;
 
 use app::server::entities::{events, prelude::*, releases};
 use chrono::{TimeZone, Utc};

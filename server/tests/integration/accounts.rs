@@ -1,6 +1,6 @@
 //! Accounts over HTTP: sign-in and sessions, throttling, CSRF, invitations, roles, the activity log and the admin
 //! command. Runs against the real server on SQLite and on PostgreSQL.
-mod common;
+use crate::common;
 
 use app::server::demo::{
     DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_ARTIST_EMAIL, DEMO_ARTIST_PASSWORD,

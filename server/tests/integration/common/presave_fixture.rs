@@ -1,6 +1,6 @@
 //! Fans who pre-saved the demo album and are due now, in a test database, with tokens from a fake Spotify; and the
 //! real server binary started against both. Shared by the exactly-once tests and the delivery benchmark.
-#![allow(dead_code)] // each user takes its subset
+#![allow(dead_code)] // the benchmark takes a subset
 
 use app::server::demo;
 use app::server::entities::{presaves, releases, spotify_tokens};

@@ -1,6 +1,5 @@
 //! Starts the real server on 127.0.0.1:0 against a fresh, migrated database (SQLite, or PostgreSQL when
 //! `DROPDAY_TEST_DATABASE_URL` is set), with the demo data and a clock the test controls.
-#![allow(dead_code)] // each test file uses its own subset
 
 pub mod api;
 pub mod fake_smtp;

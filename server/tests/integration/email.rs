@@ -1,6 +1,6 @@
 //! Email delivery through the durable outbox: the worker against a fake SMTP server, on the test run's database
 //! backend (SQLite, or PostgreSQL with `DROPDAY_TEST_DATABASE_URL`).
-mod common;
+use crate::common;
 
 use app::server::entities::email_outbox;
 use app::server::models::outbox::{claim_email, enqueue_email, OutgoingEmail};

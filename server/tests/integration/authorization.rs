@@ -1,7 +1,7 @@
 //! The authorization matrix: every server function, called over HTTP as a visitor, an admin, an artist, a team
 //! member with edit rights, one with view rights, and the admin of another organization, answers as the rules
 //! say. A server function missing from the matrix fails the test, so new ones cannot skip it.
-mod common;
+use crate::common;
 
 use app::server::demo::{
     DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_ARTIST_EMAIL, DEMO_ARTIST_PASSWORD,

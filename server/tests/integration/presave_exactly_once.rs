@@ -3,7 +3,7 @@
 //! database at once. Either way every pre-save is delivered, and no album or follow is written twice.
 //!
 //! Runs on SQLite, and on PostgreSQL when `DROPDAY_TEST_DATABASE_URL` is set.
-mod common;
+use crate::common;
 
 use app::server::entities::{events, fans};
 use app::server::presave::status;

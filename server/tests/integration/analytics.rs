@@ -1,7 +1,7 @@
 //! Analytics end to end: known visits and click-outs from people, bots and prefetches go through the real server,
 //! part of them into the hourly and daily rollups and part still raw, and every number the dashboard's server
 //! function reports is checked.
-mod common;
+use crate::common;
 
 use app::server::analytics::rollups;
 use app::server::demo::{DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD};

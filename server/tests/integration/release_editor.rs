@@ -1,7 +1,7 @@
 //! The release editor and catalog import through the real server, with the sandbox's fake Spotify and Odesli:
 //! whole-draft saves and their conflicts, validation, publishing, the preview, releases made from Spotify links
 //! with their links looked up per country, and artist imports that never duplicate.
-mod common;
+use crate::common;
 
 use app::server::demo::{DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD};
 use common::api::Client;

@@ -1,5 +1,5 @@
 //! The real server on port 0: health, fan pages, the dashboard and its server function, headers, shutdown.
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::TestServer;

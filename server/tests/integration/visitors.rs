@@ -1,7 +1,7 @@
 //! Unique visitors without cookies and bot filtering, through the real server: the visitor hash is stable for one
 //! person on one day, differs across people and days, stores no address, and bots and link previews are kept
 //! apart. Salts are shared by instances and deleted after 48 hours.
-mod common;
+use crate::common;
 
 use app::server::entities::{events, prelude::*};
 use app::server::models::visitor_salts;
