@@ -18,8 +18,9 @@ use leptos_router::{
 
 use pages::auth::{AcceptInvitationPage, SignInPage, SignUpPage};
 use pages::dashboard::{
-    AccountPage, ActivityLogPage, AnalyticsPage, ArtistEditor, ArtistsPage, DashboardHome,
-    DashboardLayout, DefinitionsPage, MembersPage, NotFound, ReleaseEditor,
+    AccountPage, ActivityLogPage, AnalyticsPage, ArtistAdsPage, ArtistEditor, ArtistsPage,
+    DashboardHome, DashboardLayout, DefinitionsPage, MembersPage, NotFound, ReleaseAdsPage,
+    ReleaseEditor,
 };
 
 /// The HTML document around every Leptos-rendered (dashboard) page. Fan pages do not use it: they are rendered
@@ -69,8 +70,10 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/dashboard") view=DashboardLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardHome />
                     <Route path=path!("releases/:id") view=ReleaseEditor />
+                    <Route path=path!("releases/:id/ads") view=ReleaseAdsPage />
                     <Route path=path!("artists") view=ArtistsPage />
                     <Route path=path!("artists/:id") view=ArtistEditor />
+                    <Route path=path!("artists/:id/ads") view=ArtistAdsPage />
                     <Route path=path!("members") view=MembersPage />
                     <Route path=path!("activity") view=ActivityLogPage />
                     <Route path=path!("analytics") view=AnalyticsPage />

@@ -13,6 +13,7 @@ mod m20261122_000006_api_tokens;
 mod m20261122_000007_rollup_periods;
 mod m20261122_000008_release_editor;
 mod m20261122_000009_presaves;
+mod m20261123_000010_conversions;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_rollup_periods::Migration),
             Box::new(m20261122_000008_release_editor::Migration),
             Box::new(m20261122_000009_presaves::Migration),
+            Box::new(m20261123_000010_conversions::Migration),
         ]
     }
 }

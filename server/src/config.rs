@@ -185,8 +185,63 @@ pub struct Config {
     #[arg(long, env = "DROPDAY_PREVIOUS_SECRET_KEYS", hide_env_values = true)]
     pub previous_secret_keys: Option<String>,
 
-    /// Run local fake Spotify and Odesli servers and use them: `true` for demos and tests. Default: on in
-    /// development when no Spotify credentials are set, off otherwise.
+    /// Meta's Graph API, where Conversions API events go (`{url}/{version}/{pixel}/events`).
+    #[arg(
+        long,
+        env = "DROPDAY_META_API_URL",
+        default_value = "https://graph.facebook.com"
+    )]
+    pub meta_api_url: String,
+
+    #[arg(long, env = "DROPDAY_META_API_VERSION", default_value = "v21.0")]
+    pub meta_api_version: String,
+
+    /// TikTok's Business API, where Events API events go.
+    #[arg(
+        long,
+        env = "DROPDAY_TIKTOK_API_URL",
+        default_value = "https://business-api.tiktok.com"
+    )]
+    pub tiktok_api_url: String,
+
+    /// Google Analytics' Measurement Protocol host.
+    #[arg(
+        long,
+        env = "DROPDAY_GA4_API_URL",
+        default_value = "https://www.google-analytics.com"
+    )]
+    pub ga4_api_url: String,
+
+    /// The Meta Pixel script fans' browsers load (after consent).
+    #[arg(
+        long,
+        env = "DROPDAY_META_PIXEL_SCRIPT",
+        default_value = "https://connect.facebook.net/en_US/fbevents.js"
+    )]
+    pub meta_pixel_script: String,
+
+    /// The TikTok Pixel script fans' browsers load (after consent).
+    #[arg(
+        long,
+        env = "DROPDAY_TIKTOK_PIXEL_SCRIPT",
+        default_value = "https://analytics.tiktok.com/i18n/pixel/events.js"
+    )]
+    pub tiktok_pixel_script: String,
+
+    /// The gtag.js script fans' browsers load for GA4 (after consent).
+    #[arg(
+        long,
+        env = "DROPDAY_GA4_SCRIPT",
+        default_value = "https://www.googletagmanager.com/gtag/js"
+    )]
+    pub ga4_script: String,
+
+    /// How long one request to an ad platform may take before it counts as failed (and is retried).
+    #[arg(long, env = "DROPDAY_ADS_TIMEOUT_SECS", default_value_t = 10)]
+    pub ads_timeout_secs: u64,
+
+    /// Run local fake Spotify, Odesli and ad platforms (Meta, TikTok, GA4) and use them: `true` for demos and
+    /// tests. Default: on in development when no Spotify credentials are set, off otherwise.
     #[arg(long, env = "DROPDAY_SANDBOX", action = clap::ArgAction::Set)]
     pub sandbox: Option<bool>,
 }

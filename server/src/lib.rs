@@ -5,6 +5,7 @@
 pub mod analytics;
 pub mod cli;
 pub mod config;
+pub mod conversions;
 pub mod error;
 pub mod fan;
 pub mod geo;
@@ -89,7 +90,7 @@ pub async fn prepare_with_clock(
     };
     let sandbox = if config.sandbox() {
         let sandbox = start_sandbox(config.listen_addr).await;
-        tracing::info!(spotify = %sandbox.spotify.base_url(), odesli = %sandbox.odesli.base_url(), "sandbox: Spotify and Odesli are local fakes");
+        tracing::info!(spotify = %sandbox.spotify.base_url(), odesli = %sandbox.odesli.base_url(), ads = %sandbox.ads.base_url(), "sandbox: Spotify, Odesli, Meta, TikTok and GA4 are local fakes");
         Some(Arc::new(sandbox))
     } else {
         None
@@ -97,6 +98,20 @@ pub async fn prepare_with_clock(
     let catalog = jobs::catalog::clients(config, sandbox.as_deref())?;
     let presaves =
         jobs::presave::presaves(config, sandbox.as_deref(), &public_url, secret_key.bytes())?;
+    let previous_keys: Vec<[u8; 32]> = config
+        .previous_secret_keys()?
+        .iter()
+        .map(|key| *key.bytes())
+        .collect();
+    let conversions = conversions::conversions(
+        config,
+        sandbox.as_deref(),
+        Arc::new(app::server::sealed::TokenKeys::new(
+            secret_key.bytes(),
+            &previous_keys,
+        )),
+    )?;
+    jobs::conversions::spawn(db.clone(), clock.clone(), conversions.clone(), &tasks);
     let presave_wake = Arc::new(tokio::sync::Notify::new());
     if let Some(presaves) = &presaves {
         jobs::presave::spawn(
@@ -163,10 +178,11 @@ pub async fn prepare_with_clock(
         sandbox,
         presaves,
         presave_wake,
+        conversions,
     })
 }
 
-/// The sandbox's fakes next to the server's own port (+7, +8) when they are free, so artwork URLs stored by an
+/// The sandbox's fakes next to the server's own port (+7, +8, +9) when they are free, so artwork URLs stored by an
 /// earlier run keep working after a restart; elsewhere (port 0 in tests, or taken) on any free port.
 async fn start_sandbox(listen: SocketAddr) -> sandbox::Sandbox {
     if listen.port() != 0 {
@@ -181,8 +197,10 @@ async fn start_sandbox(listen: SocketAddr) -> sandbox::Sandbox {
                 }
             }
         };
-        if let (Some(spotify), Some(odesli)) = (near(7).await, near(8).await) {
-            match sandbox::Sandbox::start_on(spotify, odesli) {
+        if let (Some(spotify), Some(odesli), Some(ads)) =
+            (near(7).await, near(8).await, near(9).await)
+        {
+            match sandbox::Sandbox::start_on(spotify, odesli, ads) {
                 Ok(sandbox) => return sandbox,
                 Err(error) => tracing::warn!(%error, "sandbox ports; using any free ones"),
             }

@@ -35,6 +35,8 @@ pub struct AppState {
     pub presaves: Option<app::server::presave::Presaves>,
     /// Wakes the delivery worker (a "Save on Spotify" is due at once).
     pub presave_wake: Arc<tokio::sync::Notify>,
+    /// Ad platforms' clients and pixel scripts (real, or the sandbox's fake).
+    pub conversions: app::server::conversions::Conversions,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
             },
             catalog: self.catalog.clone(),
             presaves: self.presaves.clone(),
+            conversions: self.conversions.clone(),
         }
     }
 }

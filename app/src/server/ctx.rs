@@ -25,6 +25,8 @@ pub struct ServerCtx {
     pub catalog: crate::server::release_import::Catalog,
     /// Spotify pre-saves, when a Spotify app (or the sandbox) is configured.
     pub presaves: Option<crate::server::presave::Presaves>,
+    /// Ad platforms: their clients (for "send a test event") and the key that seals pixel secrets.
+    pub conversions: crate::server::conversions::Conversions,
 }
 
 impl ServerCtx {

@@ -3,6 +3,7 @@ pub mod analytics;
 pub mod auth;
 pub mod catalog;
 pub mod clock;
+pub mod conversions;
 pub mod csp;
 pub mod ctx;
 pub mod db;

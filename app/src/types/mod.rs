@@ -1,5 +1,6 @@
 //! Types shared by the server and the browser: wire DTOs and the application error.
 mod account;
+mod ads;
 mod analytics;
 mod country;
 mod editor;
@@ -14,6 +15,7 @@ pub use account::{
     GrantTarget, GrantView, InvitationCreated, InvitationPreview, InvitationStatus, InvitationView,
     Me, MemberView, OrganizationSummary, ReleaseDetail, Role,
 };
+pub use ads::{AdTrackingData, DeliveryLogRow, PixelDraft, PixelSetting, AD_PLATFORMS};
 pub use analytics::{
     Breakdown, BreakdownRow, Dimension, LinkRow, ReleaseRow, SeriesPoint, StatCards, StatsReport,
 };

@@ -27,6 +27,8 @@ pub struct NewEvent {
     pub client: Option<ClientRequest>,
     /// A prefetch, prerender or HEAD request: kept apart with the bots, never counted as a visit or click.
     pub speculative: bool,
+    /// Server-side conversion events for ad platforms, queued with this event (sealed rows, see `conversions`).
+    pub conversions: Vec<app::server::entities::conversion_events::ActiveModel>,
 }
 
 /// The client's address and User-Agent, never written to the database as they are.

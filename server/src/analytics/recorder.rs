@@ -2,7 +2,7 @@
 //! event and counts it (metric and log), never blocks a fan; shutdown writes everything buffered.
 use super::{user_agent, visitor::VisitorHasher, NewEvent};
 use crate::jobs::BackgroundTasks;
-use app::server::entities::events;
+use app::server::entities::{conversion_events, events};
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -12,9 +12,18 @@ use tokio::sync::mpsc;
 const BATCH_SIZE: usize = 500;
 const FLUSH_INTERVAL: Duration = Duration::from_millis(200);
 
+/// What the writer task takes: an analytics event (perhaps with conversion events), or conversion events alone (a
+/// fan allowed ad measurement after the page view was recorded).
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // events are nearly every item: boxing them would cost an allocation per request
+enum Item {
+    Event(NewEvent),
+    Conversions(Vec<conversion_events::ActiveModel>),
+}
+
 #[derive(Clone)]
 pub struct EventRecorder {
-    sender: mpsc::Sender<NewEvent>,
+    sender: mpsc::Sender<Item>,
     stats: Arc<RecorderStats>,
 }
 
@@ -47,12 +56,23 @@ impl EventRecorder {
 
     /// Never waits: a full buffer drops the event and counts the loss.
     pub fn record(&self, event: NewEvent) {
-        match self.sender.try_send(event) {
+        self.send(Item::Event(event));
+    }
+
+    /// Queues conversion events for the ad platforms with the next batch, without an analytics event.
+    pub fn queue_conversions(&self, rows: Vec<conversion_events::ActiveModel>) {
+        self.send(Item::Conversions(rows));
+    }
+
+    /// The stats count analytics events only.
+    fn send(&self, item: Item) {
+        let counted = u64::from(matches!(item, Item::Event(_)));
+        match self.sender.try_send(item) {
             Ok(()) => {
-                self.stats.accepted.fetch_add(1, Ordering::Relaxed);
+                self.stats.accepted.fetch_add(counted, Ordering::Relaxed);
             }
             Err(_) => {
-                let dropped = self.stats.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                let dropped = self.stats.dropped.fetch_add(counted, Ordering::Relaxed) + counted;
                 if dropped.is_power_of_two() {
                     tracing::warn!(dropped, "analytics buffer full: events dropped");
                 }
@@ -67,7 +87,7 @@ impl EventRecorder {
 
 async fn write_batches(
     db: DatabaseConnection,
-    mut receiver: mpsc::Receiver<NewEvent>,
+    mut receiver: mpsc::Receiver<Item>,
     stats: Arc<RecorderStats>,
     mut hasher: VisitorHasher,
     cancel: tokio_util::sync::CancellationToken,
@@ -108,18 +128,29 @@ async fn write_batches(
 
 async fn write(
     db: &DatabaseConnection,
-    batch: &mut Vec<NewEvent>,
+    batch: &mut Vec<Item>,
     stats: &RecorderStats,
     hasher: &mut VisitorHasher,
 ) {
     if batch.is_empty() {
         return;
     }
-    let count = batch.len() as u64;
     let mut rows = Vec::with_capacity(batch.len());
-    for event in batch.drain(..) {
-        rows.push(row(event, hasher).await);
+    let mut conversions = Vec::new();
+    for item in batch.drain(..) {
+        match item {
+            Item::Event(mut event) => {
+                conversions.append(&mut event.conversions);
+                rows.push(row(event, hasher).await);
+            }
+            Item::Conversions(mut more) => conversions.append(&mut more),
+        }
     }
+    write_conversions(db, conversions).await;
+    if rows.is_empty() {
+        return;
+    }
+    let count = rows.len() as u64;
     // One retry covers a transient lock or connection blip; after that the loss is counted, not hidden.
     for attempt in 1..=2 {
         match events::Entity::insert_many(rows.clone()).exec(db).await {
@@ -134,6 +165,29 @@ async fn write(
             Err(error) => {
                 stats.dropped.fetch_add(count, Ordering::Relaxed);
                 tracing::error!(%error, count, "analytics events lost: the batch could not be written");
+            }
+        }
+    }
+}
+
+/// Queues the batch's conversion events for the ad platforms' worker. Written before the analytics rows, with the
+/// same one retry; a loss is logged and counted like theirs.
+async fn write_conversions(db: &DatabaseConnection, rows: Vec<conversion_events::ActiveModel>) {
+    if rows.is_empty() {
+        return;
+    }
+    for attempt in 1..=2 {
+        match conversion_events::Entity::insert_many(rows.clone())
+            .exec(db)
+            .await
+        {
+            Ok(_) => return,
+            Err(error) if attempt == 1 => {
+                tracing::warn!(%error, "queuing conversion events failed; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(error) => {
+                tracing::error!(%error, count = rows.len(), "conversion events lost: the batch could not be written");
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Published pages are rendered once and served from memory (HTML and gzip), until an edit clears the cache, the
 //! page's next release moment passes, or a short TTL ends (so several instances converge after an edit on one).
+use app::server::conversions::settings::ReleasePixels;
 use axum::body::Bytes;
 use axum::http::HeaderValue;
 use chrono::{DateTime, Duration, Utc};
@@ -25,6 +26,8 @@ pub struct CachedPage {
     /// Smart-link services in page order (key, URL), for returning fans who asked to be remembered.
     pub services: Vec<(String, String)>,
     pub expires_at: DateTime<Utc>,
+    /// The release's ad pixels, for its page views' conversion events.
+    pub pixels: Option<Arc<ReleasePixels>>,
 }
 
 impl CachedPage {
@@ -48,7 +51,14 @@ impl CachedPage {
             release_id,
             services,
             expires_at,
+            pixels: None,
         }
+    }
+
+    /// The page with its release's ad pixels.
+    pub fn with_pixels(mut self, pixels: Option<Arc<ReleasePixels>>) -> Self {
+        self.pixels = pixels;
+        self
     }
 }
 
@@ -59,6 +69,8 @@ pub struct ClickTarget {
     pub release_id: i32,
     pub url: String,
     pub expires_at: DateTime<Utc>,
+    /// The release's ad pixels, for click-outs' conversion events.
+    pub pixels: Option<Arc<ReleasePixels>>,
 }
 
 type TargetKey = (
@@ -157,6 +169,7 @@ impl PageCache {
         artist_id: i32,
         release_id: i32,
         url: String,
+        pixels: Option<Arc<ReleasePixels>>,
         now: DateTime<Utc>,
     ) -> Arc<ClickTarget> {
         let target = Arc::new(ClickTarget {
@@ -164,6 +177,7 @@ impl PageCache {
             release_id,
             url,
             expires_at: now + self.ttl,
+            pixels,
         });
         let mut targets = self
             .targets

@@ -1,6 +1,7 @@
 //! Background work owned by the server process. Every task gets a cancellation token and is awaited on shutdown,
 //! so work stops at a point of its choosing instead of being dropped mid-write.
 pub mod catalog;
+pub mod conversions;
 pub mod outbox;
 pub mod presave;
 pub mod rollups;

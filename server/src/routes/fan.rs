@@ -4,13 +4,17 @@
 use crate::analytics::{self, EventKind, NewEvent, Utm};
 use crate::error::HttpError;
 use crate::fan::cache::{CachedPage, PageKey};
+use crate::fan::cookie;
 use crate::state::AppState;
 use app::pages::fan::{self, seo, FanPage, HubInput, ReleasePageInput};
+use app::server::conversions::clients::ConversionKind;
+use app::server::conversions::consent::{self, PAGE_VIEW_COOKIE};
+use app::server::conversions::settings::{self as pixel_settings, ReleasePixels};
 use app::server::fan::ordering::PlatformRules;
 use app::server::models::{artists, releases};
 use app::types::{CountryCode, StreamingService};
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -80,6 +84,7 @@ async fn release_page(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path((artist_slug, release_slug)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
+    RawQuery(raw_query): RawQuery,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
@@ -98,6 +103,7 @@ async fn release_page(
         None => match releases::lookup_published(&state.db, &artist_slug, &release_slug).await? {
             releases::ReleaseLookup::Found(found) => {
                 let presave_origin = state.presaves.as_ref().map(|p| p.accounts_origin());
+                let pixels = release_pixels(&state, found.release.id).await?;
                 let rendered = fan::render_release_page(ReleasePageInput {
                     release: &found,
                     country,
@@ -107,14 +113,20 @@ async fn release_page(
                     presave: presave_origin
                         .as_deref()
                         .map(|accounts_origin| fan::PresaveSetup { accounts_origin }),
+                    ads: pixels
+                        .as_deref()
+                        .map(|pixels| ads_setup(&state, pixels, true, None)),
                 });
-                let page = Arc::new(CachedPage::new(
-                    rendered.page,
-                    found.artist.id,
-                    Some(found.release.id),
-                    rendered.services,
-                    state.pages.expiry(now, rendered.next_change),
-                ));
+                let page = Arc::new(
+                    CachedPage::new(
+                        rendered.page,
+                        found.artist.id,
+                        Some(found.release.id),
+                        rendered.services,
+                        state.pages.expiry(now, rendered.next_change),
+                    )
+                    .with_pixels(pixels),
+                );
                 state.pages.insert(key, page.clone());
                 page
             }
@@ -140,6 +152,7 @@ async fn release_page(
     base.artist_id = Some(cached.artist_id);
     base.release_id = cached.release_id;
     base.utm = query.utm.cleaned();
+    let raw_query = raw_query.unwrap_or_default();
 
     // A returning fan who asked to be remembered goes straight to their service (counted as a click-out too).
     let choose = query.choose.is_some();
@@ -147,20 +160,76 @@ async fn release_page(
         if let Some(remembered) = cookie(&headers, REMEMBER_COOKIE) {
             if let Some((service, url)) = cached.services.iter().find(|(key, _)| *key == remembered)
             {
+                let conversions = match &cached.pixels {
+                    Some(pixels) => crate::conversions::rows(
+                        &state.conversions,
+                        pixels,
+                        &crate::conversions::FanConversion {
+                            kind: ConversionKind::ClickOut,
+                            event_id: &consent::new_event_id(),
+                            now,
+                            source_url: landing_url(&state, pixels, &raw_query),
+                            referrer_url: referrer(&headers),
+                            service: Some(service.clone()),
+                            click_query: &raw_query,
+                            headers: &headers,
+                            ip: state.country.client_ip(&headers, peer.ip()),
+                        },
+                    ),
+                    None => Vec::new(),
+                };
                 state.events.record(base.clone());
                 state.events.record(NewEvent {
                     kind: EventKind::ClickOut,
                     service: Some(service.clone()),
+                    conversions,
                     ..base
                 });
                 return Ok(found_redirect(url));
             }
         }
     }
+    // The page view's server-side conversion events; the page's script fires the browser pixels with the same
+    // event id, handed over in a short-lived cookie (the page itself is cached, shared by every fan).
+    let mut page_view_id = None;
+    if let (Some(pixels), false) = (&cached.pixels, speculative) {
+        let event_id = consent::new_event_id();
+        base.conversions = crate::conversions::rows(
+            &state.conversions,
+            pixels,
+            &crate::conversions::FanConversion {
+                kind: ConversionKind::PageView,
+                event_id: &event_id,
+                now,
+                source_url: landing_url(&state, pixels, &raw_query),
+                referrer_url: referrer(&headers),
+                service: None,
+                click_query: &raw_query,
+                headers: &headers,
+                ip: state.country.client_ip(&headers, peer.ip()),
+            },
+        );
+        if !base.conversions.is_empty() {
+            page_view_id = Some(event_id);
+        }
+    }
     state.events.record(base);
     let mut response = cached_response(&cached, &headers);
+    if let Some(event_id) = page_view_id {
+        let secure = if state.public_url.starts_with("https://") {
+            "; Secure"
+        } else {
+            ""
+        };
+        // Readable by the page's script, which clears it at once.
+        let cookie =
+            format!("{PAGE_VIEW_COOKIE}={event_id}; Path=/; Max-Age=120; SameSite=Lax{secure}");
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
     if choose {
-        response.headers_mut().insert(
+        response.headers_mut().append(
             header::SET_COOKIE,
             HeaderValue::from_static("dropday_service=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"),
         );
@@ -228,6 +297,8 @@ async fn artist_hub(
 #[derive(Debug, Default, serde::Deserialize)]
 struct ClickQuery {
     remember: Option<String>,
+    /// The event id the page's script gave the browser pixels' click-out event.
+    eid: Option<String>,
 }
 
 /// Records the click and sends the fan to the stored URL. Nothing in the request can choose the destination.
@@ -248,9 +319,15 @@ async fn click_out(
             let (release, url) = releases::click_target(&state.db, release_id, service, country)
                 .await?
                 .ok_or(HttpError::NotFound)?;
-            state
-                .pages
-                .insert_target((service, country), release.artist_id, release.id, url, now)
+            let pixels = release_pixels(&state, release.id).await?;
+            state.pages.insert_target(
+                (service, country),
+                release.artist_id,
+                release.id,
+                url,
+                pixels,
+                now,
+            )
         }
     };
     let url = &target.url;
@@ -264,6 +341,25 @@ async fn click_out(
     click.release_id = Some(target.release_id);
     click.service = Some(service.key().to_owned());
     click.utm = utm_from_referrer(&headers);
+    if let (Some(pixels), false) = (&target.pixels, click.speculative) {
+        let event_id =
+            consent::browser_event_id(query.eid.as_deref()).unwrap_or_else(consent::new_event_id);
+        click.conversions = crate::conversions::rows(
+            &state.conversions,
+            pixels,
+            &crate::conversions::FanConversion {
+                kind: ConversionKind::ClickOut,
+                event_id: &event_id,
+                now,
+                source_url: fan_page_url(&state, &headers, pixels),
+                referrer_url: None,
+                service: Some(service.key().to_owned()),
+                click_query: referrer_query(&headers),
+                headers: &headers,
+                ip: state.country.client_ip(&headers, peer.ip()),
+            },
+        );
+    }
     state.events.record(click);
     let mut response = found_redirect(url);
     if query.remember.as_deref() == Some("1") {
@@ -308,16 +404,26 @@ async fn custom_click(
     Ok(found_redirect(&url))
 }
 
-/// `navigator.sendBeacon` target for shares and video plays.
+#[derive(Debug, Default, serde::Deserialize)]
+struct BeaconQuery {
+    eid: Option<String>,
+    /// The platforms (consent letters) the fan allowed on this page just now.
+    p: Option<String>,
+}
+
+/// `navigator.sendBeacon` target for shares and video plays, and for the page view of a fan who allowed ad
+/// measurement on the page (the server could not queue its conversion events when it served the page).
 async fn beacon(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path((release_id, kind)): Path<(i32, String)>,
+    Query(query): Query<BeaconQuery>,
     headers: HeaderMap,
 ) -> Result<StatusCode, HttpError> {
     let kind = match kind.as_str() {
         "share" => EventKind::Share,
         "video_play" => EventKind::VideoPlay,
+        "page_view" => return page_view_beacon(state, peer, release_id, query, headers).await,
         _ => return Err(HttpError::NotFound),
     };
     let release = releases::find_published_by_id(&state.db, release_id)
@@ -330,6 +436,127 @@ async fn beacon(
     beacon.utm = utm_from_referrer(&headers);
     state.events.record(beacon);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The conversion events of a page view whose fan allowed ad measurement on the page: only the platforms they
+/// allowed just now, with the event id the browser pixels used. Counted as nothing else (the page view itself was
+/// recorded when the page was served).
+async fn page_view_beacon(
+    state: AppState,
+    peer: SocketAddr,
+    release_id: i32,
+    query: BeaconQuery,
+    headers: HeaderMap,
+) -> Result<StatusCode, HttpError> {
+    let event_id = consent::browser_event_id(query.eid.as_deref()).ok_or(HttpError::NotFound)?;
+    releases::find_published_by_id(&state.db, release_id)
+        .await?
+        .ok_or(HttpError::NotFound)?;
+    let Some(pixels) = release_pixels(&state, release_id).await? else {
+        return Ok(StatusCode::NO_CONTENT);
+    };
+    let allowed_now = query.p.unwrap_or_default();
+    let mut only = (*pixels).clone();
+    only.pixels
+        .retain(|pixel| allowed_now.contains(consent::letter(pixel.platform)));
+    let now = state.clock.now();
+    let conversions = crate::conversions::rows(
+        &state.conversions,
+        &only,
+        &crate::conversions::FanConversion {
+            kind: ConversionKind::PageView,
+            event_id: &event_id,
+            now,
+            source_url: fan_page_url(&state, &headers, &pixels),
+            referrer_url: None,
+            service: None,
+            click_query: referrer_query(&headers),
+            headers: &headers,
+            ip: state.country.client_ip(&headers, peer.ip()),
+        },
+    );
+    if !conversions.is_empty() {
+        state.events.queue_conversions(conversions);
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A release's ad pixels, `None` when it has none.
+pub(crate) async fn release_pixels(
+    state: &AppState,
+    release_id: i32,
+) -> Result<Option<Arc<ReleasePixels>>, HttpError> {
+    Ok(pixel_settings::release_pixels(&state.db, release_id)
+        .await?
+        .filter(|pixels| !pixels.pixels.is_empty())
+        .map(Arc::new))
+}
+
+/// What a page needs to run `pixels` (public ids and script addresses only).
+pub(crate) fn ads_setup<'a>(
+    state: &'a AppState,
+    pixels: &ReleasePixels,
+    page_view: bool,
+    pre_save_event_id: Option<String>,
+) -> fan::ads::AdsSetup<'a> {
+    fan::ads::AdsSetup {
+        release_id: pixels.release_id,
+        consent_required: pixels.consent_required,
+        pixels: pixels
+            .pixels
+            .iter()
+            .map(|pixel| (pixel.platform, pixel.pixel_id.clone()))
+            .collect(),
+        scripts: &state.conversions.scripts,
+        page_view,
+        pre_save_event_id,
+    }
+}
+
+/// The page a fan landed on, with its query string (campaign tags, ad click ids).
+fn landing_url(state: &AppState, pixels: &ReleasePixels, query: &str) -> String {
+    match query {
+        "" => format!("{}{}", state.public_url, pixels.page_path),
+        query => format!(
+            "{}{}?{}",
+            state.public_url,
+            pixels.page_path,
+            clip(query, 1000)
+        ),
+    }
+}
+
+/// The fan page a click or beacon came from: the Referer when it is this server's page of the release, else the
+/// release's canonical URL.
+fn fan_page_url(state: &AppState, headers: &HeaderMap, pixels: &ReleasePixels) -> String {
+    let canonical = format!("{}{}", state.public_url, pixels.page_path);
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|referrer| referrer.starts_with(&canonical))
+        .map_or(canonical.clone(), |referrer| {
+            clip(referrer, 1000).to_owned()
+        })
+}
+
+/// Where the fan came from to the page, for the platforms' `referrer`/`page_referrer`: the Referer, when it is not
+/// this server.
+fn referrer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|referrer| referrer.starts_with("http"))
+        .map(|referrer| clip(referrer, 1000).to_owned())
+}
+
+fn clip(text: &str, max: usize) -> &str {
+    let end = text
+        .char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .take_while(|end| *end <= max)
+        .last()
+        .unwrap_or(0);
+    &text[..end]
 }
 
 async fn sitemap_xml(State(state): State<AppState>) -> Result<Response, HttpError> {
@@ -365,26 +592,19 @@ async fn robots_txt(State(state): State<AppState>) -> Response {
 /// The campaign of the page a click came from: click-outs are same-origin navigations, so the Referer is the
 /// fan page's own URL with its query string.
 fn utm_from_referrer(headers: &HeaderMap) -> Utm {
-    let query = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|referrer| referrer.split_once('?'))
-        .map(|(_, query)| query.split('#').next().unwrap_or_default())
-        .unwrap_or_default();
-    serde_urlencoded::from_str::<Utm>(query)
+    serde_urlencoded::from_str::<Utm>(referrer_query(headers))
         .unwrap_or_default()
         .cleaned()
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// The query string of the page a click came from (its campaign tags and ad click ids).
+fn referrer_query(headers: &HeaderMap) -> &str {
     headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|referrer| referrer.split_once('?'))
+        .map(|(_, query)| query.split('#').next().unwrap_or_default())
+        .unwrap_or_default()
 }
 
 /// Serves a cached page, gzip when the client accepts it.

@@ -14,6 +14,8 @@ use app::pages::fan::presave::{
     render_continue, render_handoff, render_my_presaves, render_presave_problem, HandoffPage,
     MyPresavesPage, PresaveRow,
 };
+use app::server::conversions::clients::ConversionKind;
+use app::server::conversions::consent;
 use app::server::models::releases;
 use app::server::presave::fans::{self, status_label};
 use app::server::presave::logins::{self, Callback, LoginError, LoginRequest};
@@ -247,10 +249,45 @@ async fn callback(
     let now = state.clock.now();
     match logins::finish(&state.db, presaves, &callback, now).await {
         Ok(finished) => {
+            // A new pre-save (or save) is a conversion for the release's ad pixels; the "My pre-saves" page fires
+            // the browser pixels with the same event id.
+            let mut conversions = Vec::new();
+            let mut event_id = None;
+            if !finished.already {
+                if let Some(pixels) = super::fan::release_pixels(&state, finished.release_id)
+                    .await
+                    .ok()
+                    .flatten()
+                {
+                    let id = consent::new_event_id();
+                    conversions = crate::conversions::rows(
+                        &state.conversions,
+                        &pixels,
+                        &crate::conversions::FanConversion {
+                            kind: ConversionKind::PreSave,
+                            event_id: &id,
+                            now,
+                            source_url: format!("{}{}", state.public_url, pixels.page_path),
+                            referrer_url: None,
+                            service: Some("spotify".to_owned()),
+                            click_query: "",
+                            headers: &headers,
+                            ip: state.country.client_ip(&headers, peer.ip()),
+                        },
+                    );
+                    if !conversions.is_empty() {
+                        event_id = Some(id);
+                    }
+                }
+            }
             if finished.intent == origin::SAVE {
                 state.presave_wake.notify_one();
+                if !conversions.is_empty() {
+                    state.events.queue_conversions(conversions);
+                }
             } else if !finished.already {
                 state.events.record(NewEvent {
+                    conversions,
                     occurred_at: now,
                     kind: EventKind::PreSave,
                     artist_id: Some(finished.artist_id),
@@ -265,7 +302,10 @@ async fn callback(
                     ..Default::default()
                 });
             }
-            let mut response = see_other(&format!("/presaves?done={}", finished.release_id));
+            let mut response = see_other(&match event_id {
+                Some(id) => format!("/presaves?done={}&eid={id}", finished.release_id),
+                None => format!("/presaves?done={}", finished.release_id),
+            });
             if let Ok(cookie) =
                 HeaderValue::from_str(&session_cookie(&state, &finished.session_token))
             {
@@ -287,6 +327,8 @@ async fn callback(
 #[derive(Debug, Default, serde::Deserialize)]
 struct MyPresavesQuery {
     done: Option<i32>,
+    /// The pre-save's conversion event id, for the browser pixels.
+    eid: Option<String>,
 }
 
 async fn my_presaves(
@@ -334,13 +376,30 @@ async fn my_presaves(
             fan_path: row.fan_path,
         })
         .collect();
-    let page = render_my_presaves(MyPresavesPage {
-        banner,
-        display_name: fan.display_name.clone(),
-        rows,
-        subscriptions: fans::list_subscriptions(&state.db, fan.id).await?,
-        connected: fans::has_tokens(&state.db, fan.id).await?,
+    // Just pre-saved a release with ad pixels: its browser pixels fire the pre-save (after consent given earlier).
+    let pixels = match (query.done, consent::browser_event_id(query.eid.as_deref())) {
+        (Some(release_id), Some(_)) => super::fan::release_pixels(&state, release_id).await?,
+        _ => None,
+    };
+    let ads = pixels.as_deref().map(|pixels| {
+        super::fan::ads_setup(
+            &state,
+            pixels,
+            false,
+            consent::browser_event_id(query.eid.as_deref()),
+        )
     });
+    let mut page = render_my_presaves(
+        MyPresavesPage {
+            banner,
+            display_name: fan.display_name.clone(),
+            rows,
+            subscriptions: fans::list_subscriptions(&state.db, fan.id).await?,
+            connected: fans::has_tokens(&state.db, fan.id).await?,
+        },
+        ads.as_ref(),
+    );
+    page.allow_http_images_on(&state.public_url);
     let mut response = html_response(StatusCode::OK, page);
     response
         .headers_mut()

@@ -80,6 +80,8 @@ async fn render(
         presave: presave_origin
             .as_deref()
             .map(|accounts_origin| fan::PresaveSetup { accounts_origin }),
+        // A preview is the artist looking: no pixel fires.
+        ads: None,
     });
     let mut page = rendered.page;
     page.content_security_policy = page

@@ -1,6 +1,7 @@
 //! Local fakes of the external services Dropday talks to, for tests and for the development sandbox (`make run`
 //! with no credentials configured). They speak the documented protocols, errors included, and decide nothing
 //! about Dropday's behaviour.
+pub mod ads;
 pub mod catalog;
 mod control;
 pub mod odesli;
@@ -10,6 +11,7 @@ mod spotify_library;
 
 pub use control::Fault;
 
+use ads::{FakeAds, FakeAdsOptions};
 use app::server::catalog::odesli::OdesliConfig;
 use app::server::catalog::spotify::SpotifyConfig;
 use app::server::presave::spotify_user::{LibraryApi, SpotifyUserConfig};
@@ -20,11 +22,13 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// The fake Spotify and Odesli serving the demo catalog, for running Dropday without any credentials.
+/// The fake Spotify and Odesli serving the demo catalog, and the fake ad platforms, for running Dropday without
+/// any credentials.
 pub struct Sandbox {
     pub catalog: Arc<FakeCatalog>,
     pub spotify: FakeSpotify,
     pub odesli: FakeOdesli,
+    pub ads: FakeAds,
 }
 
 impl Sandbox {
@@ -34,7 +38,7 @@ impl Sandbox {
     const SPOTIFY_REQUESTS_PER_30S: u32 = 1_000;
     const ODESLI_REQUESTS_PER_MINUTE: u32 = 600;
 
-    /// Both fakes on loopback ports of the system's choosing.
+    /// The fakes on loopback ports of the system's choosing.
     ///
     /// # Panics
     /// If no loopback port can be bound.
@@ -43,16 +47,22 @@ impl Sandbox {
         Sandbox {
             spotify: FakeSpotify::start(catalog.clone(), Self::spotify_options()).await,
             odesli: FakeOdesli::start(catalog.clone(), Self::odesli_options()).await,
+            ads: FakeAds::start(FakeAdsOptions::default()).await,
             catalog,
         }
     }
 
-    /// Both fakes on the given listeners: fixed ports keep the image URLs stored by an earlier run working.
-    pub fn start_on(spotify: TcpListener, odesli: TcpListener) -> std::io::Result<Sandbox> {
+    /// The fakes on the given listeners: fixed ports keep the image URLs stored by an earlier run working.
+    pub fn start_on(
+        spotify: TcpListener,
+        odesli: TcpListener,
+        ads: TcpListener,
+    ) -> std::io::Result<Sandbox> {
         let catalog = Arc::new(FakeCatalog::demo());
         Ok(Sandbox {
             spotify: FakeSpotify::start_on(spotify, catalog.clone(), Self::spotify_options())?,
             odesli: FakeOdesli::start_on(odesli, catalog.clone(), Self::odesli_options())?,
+            ads: FakeAds::start_on(ads, FakeAdsOptions::default())?,
             catalog,
         })
     }
@@ -101,6 +111,7 @@ impl Sandbox {
     pub async fn shutdown(self) {
         self.spotify.shutdown().await;
         self.odesli.shutdown().await;
+        self.ads.shutdown().await;
     }
 
     fn spotify_options() -> FakeSpotifyOptions {

@@ -7,6 +7,8 @@ mod accounts;
 mod analytics;
 mod authorization;
 mod catalog_clients;
+mod conversion_clients;
+mod conversions;
 mod email;
 mod fan_pages;
 mod load;

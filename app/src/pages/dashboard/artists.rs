@@ -380,7 +380,10 @@ fn ArtistForm(data: ArtistEditorData) -> impl IntoView {
     view! {
         <leptos_meta::Title text=format!("{} · Dropday", data.draft.name) />
         <h1>{move || draft.with(|d| d.name.clone())}</h1>
-        <p class="muted"><a href=data.hub_path.clone()>{data.hub_path.clone()}</a> " · " {data.access.label()}</p>
+        <p class="muted">
+            <a href=data.hub_path.clone()>{data.hub_path.clone()}</a> " · " {data.access.label()} " · "
+            <a href=format!("/dashboard/artists/{artist_id}/ads") data-testid="ads-link">"Ad tracking"</a>
+        </p>
         <form class="stack card" on:submit=move |ev| { ev.prevent_default(); save.dispatch(draft.get_untracked()); }>
             <h2>"Profile"</h2>
             {field("Name", |d| d.name.clone(), |d, v| d.name = v)}

@@ -604,6 +604,10 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
         </section>
         <super::PresavePanel release_id=release_id report=data.presaves.clone() />
         <super::CampaignLinkBuilder release_id=release_id />
+        <section class="card">
+            <h2>"Ad tracking"</h2>
+            <p><a href=format!("/dashboard/releases/{release_id}/ads") data-testid="ads-link">"Meta, TikTok and GA4 pixels, consent and the delivery log"</a></p>
+        </section>
     }
     .into_any()
 }

@@ -84,6 +84,8 @@ pub struct Document<'a> {
     /// Include the enhancement script (countdown, share, video, remember).
     pub script: bool,
     pub style: Style,
+    /// Ad pixels, consent banner and their script (pages with pixels only).
+    pub ads: Option<super::ads::AdsMarkup>,
 }
 
 pub fn render<V: IntoView + 'static>(
@@ -141,22 +143,39 @@ pub fn render<V: IntoView + 'static>(
         html.push_str(FAN_JS);
         html.push_str("</script>");
     }
+    if let Some(ads) = &document.ads {
+        html.push_str(&ads.html);
+    }
     html.push_str("</body></html>");
 
-    let script_policy = if document.script {
-        format!(
-            "script-src {}; connect-src 'self'; frame-src https://www.youtube-nocookie.com; ",
-            *SCRIPT_HASH
-        )
-    } else {
+    let mut scripts = Vec::new();
+    let mut connect = vec!["'self'"];
+    let mut styles = vec![style_hash.as_str()];
+    if document.script {
+        scripts.push(SCRIPT_HASH.as_str());
+    }
+    if let Some(ads) = &document.ads {
+        scripts.push(&ads.script_sources);
+        connect.push(&ads.connect_sources);
+        if !ads.style_hash.is_empty() {
+            styles.push(&ads.style_hash);
+        }
+    }
+    let script_policy = if scripts.is_empty() {
         String::new()
+    } else {
+        format!(
+            "script-src {}; connect-src {}; frame-src https://www.youtube-nocookie.com; ",
+            scripts.join(" "),
+            connect.join(" ")
+        )
     };
     FanPage {
         html,
         content_security_policy: format!(
             "default-src 'none'; {script_policy}style-src {}; img-src 'self' https: data:; base-uri 'none'; \
              form-action 'self'; frame-ancestors 'none'",
-            style_hash
+            styles.join(" ")
         ),
     }
 }
@@ -190,6 +209,7 @@ mod tests {
                 json_ld: None,
                 script: false,
                 style: Style::Fan,
+                ads: None,
                 meta: Some(PageMeta {
                     description: "\"><script>alert(2)</script>".into(),
                     canonical_url: "https://x.example/a\"b".into(),
@@ -215,6 +235,7 @@ mod tests {
             json_ld: None,
             script: false,
             style: Style::Fan,
+            ads: None,
         };
         let page = render(plain, || view! { <p>"x"</p> });
         assert!(page.content_security_policy.contains(&inline_hash(&STYLE)));
@@ -228,6 +249,7 @@ mod tests {
             json_ld: None,
             script: true,
             style: Style::Fan,
+            ads: None,
         };
         let page = render(scripted, || view! { <p>"x"</p> });
         assert!(page

@@ -92,6 +92,7 @@ pub fn render_artist_hub(input: HubInput) -> RenderedHub {
             json_ld: Some(json_ld),
             script: false,
             style: Style::Fan,
+            ads: None,
         },
         move || {
             view! {

@@ -1,5 +1,6 @@
 //! Fan pages: server-rendered HTML with inline CSS, no WASM and no module script. They are Dropday's hot path, so
 //! they render to a finished `FanPage` (HTML plus its Content-Security-Policy) that the server can cache.
+pub mod ads;
 mod document;
 mod hub;
 mod icons;
@@ -31,6 +32,7 @@ pub fn render_not_found() -> FanPage {
         json_ld: None,
         script: false,
         style: document::Style::Fan,
+        ads: None,
     };
     document::render(document, || {
         view! {

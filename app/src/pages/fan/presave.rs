@@ -1,6 +1,7 @@
 //! The fan's pages around a Spotify pre-save: "open this in your browser" for in-app browsers, "my pre-saves"
 //! (the confirmation after login, where a fan can also cancel or disconnect), and login errors. Server-rendered
 //! like every fan page; forms are plain POSTs.
+use super::ads::AdsSetup;
 use super::document::{self, Document, FanPage, Style};
 use super::icons::service_icon;
 use super::theme::Theme;
@@ -29,6 +30,7 @@ pub fn render_handoff(page: HandoffPage) -> FanPage {
             json_ld: None,
             script: true,
             style: Style::FanAccount,
+            ads: None,
         },
         move || {
             let app = page.app_name;
@@ -80,6 +82,7 @@ pub fn render_continue(
             json_ld: None,
             script: false,
             style: Style::FanAccount,
+            ads: None,
         },
         move || {
             view! {
@@ -124,7 +127,9 @@ pub struct MyPresavesPage {
     pub connected: bool,
 }
 
-pub fn render_my_presaves(page: MyPresavesPage) -> FanPage {
+/// `ads`: the pixels of a release whose pre-save the fan just finished, so the browser's event pairs with the
+/// server's.
+pub fn render_my_presaves(page: MyPresavesPage, ads: Option<&AdsSetup>) -> FanPage {
     document::render(
         Document {
             title: "My pre-saves · Dropday",
@@ -133,6 +138,7 @@ pub fn render_my_presaves(page: MyPresavesPage) -> FanPage {
             json_ld: None,
             script: false,
             style: Style::FanAccount,
+            ads: ads.map(super::ads::markup),
         },
         move || {
             view! {
@@ -203,6 +209,7 @@ pub fn render_presave_problem(message: &str, back: Option<&str>) -> FanPage {
             json_ld: None,
             script: false,
             style: Style::FanAccount,
+            ads: None,
         },
         move || {
             view! {

@@ -19,6 +19,8 @@ pub struct ReleasePageInput<'a> {
     pub rules: &'a PlatformRules,
     /// Set when Spotify pre-saves are configured: the origin of Spotify's login page (the form's redirect target).
     pub presave: Option<PresaveSetup<'a>>,
+    /// The release's ad pixels, when it has any.
+    pub ads: Option<super::ads::AdsSetup<'a>>,
 }
 
 /// What a pre-save form needs to know about the Spotify in use.
@@ -164,6 +166,7 @@ pub fn render_release_page(input: ReleasePageInput) -> RenderedRelease {
             json_ld: Some(json_ld),
             script: true,
             style: Style::Fan,
+            ads: input.ads.as_ref().map(super::ads::markup),
         },
         move || body.view(),
     );

@@ -1,11 +1,13 @@
 //! SeaORM entities, one file per table, in the shape `sea-orm-cli generate entity` writes them. Keep domain logic
 //! out of here: it lives in `server::models`.
 pub mod activity_log;
+pub mod ad_pixels;
 pub mod api_tokens;
 pub mod artist_slug_redirects;
 pub mod artists;
 pub mod catalog_imports;
 pub mod catalog_tasks;
+pub mod conversion_events;
 pub mod custom_links;
 pub mod email_outbox;
 pub mod event_rollups;

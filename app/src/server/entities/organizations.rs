@@ -9,6 +9,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub slug: String,
     pub created_at: DateTimeUtc,
+    pub ad_consent_required: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
