@@ -547,3 +547,80 @@ async fn a_test_event_reports_what_the_platform_answered() {
         bad.body
     );
 }
+
+#[tokio::test]
+async fn a_pre_save_is_a_conversion_and_its_confirmation_fires_the_browser_pixels_with_its_id() {
+    use crate::presaves::{album, at_server, fan_cookie, spotify_answer};
+    let server = TestServer::start().await;
+    with_pixels(&server).await;
+    let album = album(&server).await;
+
+    // Without consent: the pre-save works, and nothing goes to the ad platforms.
+    let back = spotify_answer(&server, album.id, "fan-no-ads", "accept", &[]).await;
+    let done = server
+        .client
+        .get(at_server(&server, &back))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303);
+    assert_eq!(
+        done.headers()["location"].to_str().unwrap(),
+        format!("/presaves?done={}", album.id)
+    );
+
+    // With consent: each platform gets the pre-save, with the id the confirmation page hands its pixels.
+    let back = spotify_answer(&server, album.id, "fan-ads", "accept", &[]).await;
+    let done = server
+        .client
+        .get(at_server(&server, &back))
+        .header(COOKIE, "dropday_consent=m1t1g1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303);
+    let location = done.headers()["location"].to_str().unwrap().to_owned();
+    let prefix = format!("/presaves?done={}&eid=", album.id);
+    let event_id = location
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{location}"))
+        .to_owned();
+    let settled = wait_for_settled(&server).await;
+    let names: Vec<(&str, &str)> = settled
+        .iter()
+        .map(|r| (r.platform.as_str(), r.event_name.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("meta", "CompleteRegistration"),
+            ("tiktok", "CompleteRegistration"),
+            ("ga4", "pre_save")
+        ]
+    );
+    assert!(settled
+        .iter()
+        .all(|r| r.event_id == event_id && r.kind == "pre_save" && r.status == status::SENT));
+
+    let page = server
+        .client
+        .get(server.url(&location))
+        .header(
+            COOKIE,
+            format!("{}; dropday_consent=m1t1g1", fan_cookie(&done)),
+        )
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Pre-saved!"), "{html}");
+    assert!(html.contains(&format!(r#""e":"{event_id}""#)), "{html}");
+    assert!(
+        html.contains(r#""v":false"#),
+        "no page view fired from the confirmation"
+    );
+    assert!(
+        !html.contains("id=\"dd-consent\""),
+        "no banner on the confirmation"
+    );
+}

@@ -31,7 +31,7 @@ fn spotify(server: &TestServer) -> &FakeSpotify {
         .spotify
 }
 
-async fn album(server: &TestServer) -> releases::Model {
+pub(crate) async fn album(server: &TestServer) -> releases::Model {
     releases::Entity::find()
         .filter(releases::Column::Slug.eq(DEMO_ALBUM_SLUG))
         .one(&server.state.db)
@@ -42,7 +42,7 @@ async fn album(server: &TestServer) -> releases::Model {
 
 /// What Spotify's redirect back to us looks like, pointed at the test server (the configured public URL is not
 /// where it listens).
-fn at_server(server: &TestServer, location: &str) -> String {
+pub(crate) fn at_server(server: &TestServer, location: &str) -> String {
     let url = reqwest::Url::parse(location).unwrap();
     format!(
         "{}{}?{}",
@@ -99,7 +99,7 @@ async fn consent(
 }
 
 /// Starts a login on the release page and answers Spotify's consent page as `account`; returns Spotify's redirect.
-async fn spotify_answer(
+pub(crate) async fn spotify_answer(
     server: &TestServer,
     release_id: i32,
     account: &str,
@@ -141,7 +141,7 @@ async fn pre_save(
         .unwrap()
 }
 
-fn fan_cookie(response: &reqwest::Response) -> String {
+pub(crate) fn fan_cookie(response: &reqwest::Response) -> String {
     response
         .headers()
         .get_all(SET_COOKIE)
