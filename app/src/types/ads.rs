@@ -35,20 +35,13 @@ pub struct PixelDraft {
     pub test_event_code: String,
 }
 
-/// One server-side event in the delivery log.
+/// One server-side event in the delivery log, as one line ("2026-11-23 14:05:09 UTC · Meta Lead · sent · 1 attempt ·
+/// 3 events received · event id …"): one string is less WASM than a table's worth of fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryLogRow {
-    pub id: i64,
-    pub platform: String,
-    pub event_name: String,
-    pub event_id: String,
     /// queued, sent, failed or dropped
     pub status: String,
-    pub attempts: i32,
-    /// The platform's answer: "3 events received", or its error.
-    pub note: String,
-    /// When it happened, UTC, e.g. "2026-11-23 14:05:09".
-    pub at: String,
+    pub line: String,
     pub test: bool,
 }
 
@@ -69,4 +62,6 @@ pub struct AdTrackingData {
     pub log: Vec<DeliveryLogRow>,
     /// Events go to the sandbox's local fake platforms, not the real ones.
     pub sandbox: bool,
+    /// What the last request did, when there is something to say (a test event's answer).
+    pub notice: Option<String>,
 }

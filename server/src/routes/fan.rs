@@ -226,6 +226,11 @@ async fn release_page(
             format!("{PAGE_VIEW_COOKIE}={event_id}; Path=/; Max-Age=120; SameSite=Lax{secure}");
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
+            // This answer is this fan's alone: no shared cache may keep it.
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-cache"),
+            );
         }
     }
     if choose {

@@ -408,29 +408,30 @@ fn rows() -> Vec<(&'static str, Row)> {
             row("switch_organization", [401, 200, 200, 200, 200, 404]),
         ),
         (
-            "load_ad_tracking artist",
-            row("load_ad_tracking", [401, 200, 200, 404, 200, 404]),
+            "ad_tracking load artist",
+            row("ad_tracking", [401, 200, 200, 404, 200, 404]),
         ),
         (
-            "load_ad_tracking single",
-            row("load_ad_tracking", [401, 200, 200, 200, 200, 404]),
+            "ad_tracking load single",
+            row("ad_tracking", [401, 200, 200, 200, 200, 404]),
         ),
         (
-            "save_ad_pixel artist",
-            row("save_ad_pixel", [401, 200, 200, 404, 403, 404]),
+            "ad_tracking save artist",
+            row("ad_tracking", [401, 200, 200, 404, 403, 404]),
         ),
         (
-            "save_ad_pixel single",
-            row("save_ad_pixel", [401, 200, 200, 200, 403, 404]),
+            "ad_tracking save single",
+            row("ad_tracking", [401, 200, 200, 200, 403, 404]),
         ),
         (
             // No secret stored: refused with a reason, once access is established.
-            "send_test_event single",
-            row("send_test_event", [401, 400, 400, 400, 403, 404]),
+            "ad_tracking test single",
+            row("ad_tracking", [401, 400, 400, 400, 403, 404]),
         ),
         (
-            "set_ad_consent_required",
-            row("set_ad_consent_required", [401, 200, 403, 403, 403, 200]),
+            // The organization's rule: its admins only (after access to the page's subject).
+            "ad_tracking consent",
+            row("ad_tracking", [401, 200, 403, 404, 403, 404]),
         ),
         ("sign_out", row("sign_out", [200, 200, 200, 200, 200, 200])),
     ]
@@ -524,20 +525,22 @@ async fn args(name: &str, server: &TestServer, world: &World) -> Value {
         }
         "load_stats organization" => json!({ "from": "2026-11-01", "to": "2026-11-21" }),
         "switch_organization nightfall" => json!({ "organization_id": world.nightfall }),
-        "load_ad_tracking artist" => json!({ "subject": format!("artist:{}", world.nova_lights) }),
-        "load_ad_tracking single" => json!({ "subject": format!("release:{}", world.single) }),
-        "save_ad_pixel artist" => {
-            json!({ "subject": format!("artist:{}", world.nova_lights), "platform": "meta",
-            "mode": "on", "pixel_id": "1234567890", "secret": "", "test_event_code": "" })
+        "ad_tracking load artist" => {
+            json!({ "subject": format!("artist:{}", world.nova_lights), "request": "load" })
         }
-        "save_ad_pixel single" => {
-            json!({ "subject": format!("release:{}", world.single), "platform": "tiktok",
-            "mode": "on", "pixel_id": "CABCDEFGHIJ123", "secret": "", "test_event_code": "" })
+        "ad_tracking load single" => {
+            json!({ "subject": format!("release:{}", world.single), "request": "load" })
         }
-        "send_test_event single" => {
-            json!({ "subject": format!("release:{}", world.single), "platform": "meta" })
-        }
-        "set_ad_consent_required" => json!({ "required": "on" }),
+        "ad_tracking save artist" => json!({ "subject": format!("artist:{}", world.nova_lights),
+            "request": { "save_pixel": { "platform": "meta", "mode": "on", "pixel_id": "1234567890",
+                "secret": "", "clear_secret": false, "test_event_code": "" } } }),
+        "ad_tracking save single" => json!({ "subject": format!("release:{}", world.single),
+            "request": { "save_pixel": { "platform": "tiktok", "mode": "on", "pixel_id": "CABCDEFGHIJ123",
+                "secret": "", "clear_secret": false, "test_event_code": "" } } }),
+        "ad_tracking test single" => json!({ "subject": format!("release:{}", world.single),
+            "request": { "send_test": "meta" } }),
+        "ad_tracking consent" => json!({ "subject": format!("artist:{}", world.nova_lights),
+            "request": { "set_consent_required": true } }),
         other => panic!("no arguments for {other}"),
     }
 }

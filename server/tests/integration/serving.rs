@@ -42,7 +42,11 @@ async fn demo_single_is_a_server_rendered_smart_link() {
 
     let html = response.text().await.unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
-    assert!(html.contains("<h1>Midnight Signal</h1>"), "{html}");
+    // `<!>`: the markers type-erased Leptos views leave around dynamic text (the dashboard hydrates against them).
+    assert!(
+        html.replace("<!>", "").contains("<h1>Midnight Signal</h1>"),
+        "{html}"
+    );
     assert_eq!(
         html.matches("class=\"service\"").count(),
         8,

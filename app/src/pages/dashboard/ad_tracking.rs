@@ -2,9 +2,9 @@
 //! organization's consent rule, "send a test event", and the delivery log of server-side events. Plain forms
 //! (`ActionForm`), so saving works before the page hydrates and costs little WASM.
 use crate::pages::auth::FormError;
-use crate::types::{AdTrackingData, AppError, PixelSetting, AD_PLATFORMS};
+use crate::types::{AdTrackingData, AppError, PixelDraft, PixelSetting, AD_PLATFORMS};
 use leptos::prelude::*;
-use leptos::server::ServerAction;
+use leptos::server_fn::codec::Json;
 use leptos_router::hooks::use_params_map;
 
 /// What a page is about, as its forms name it: `artist:<id>` or `release:<id>`.
@@ -66,13 +66,47 @@ async fn subject_for(
     }
 }
 
-#[server(endpoint = "load_ad_tracking")]
-pub async fn load_ad_tracking(subject: String) -> Result<AdTrackingData, AppError> {
+/// What the ad tracking page asks of the server: the page, or a change (then the page again).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdRequest {
+    Load,
+    SavePixel(PixelDraft),
+    /// Sends a test event to this platform now.
+    SendTest(String),
+    /// The organization's rule (admins only).
+    SetConsentRequired(bool),
+}
+
+/// The page's one server function: each request checks the caller's access to the artist or release (and, for
+/// the consent rule, that they are an admin), then answers with the page as it now is. One function instead of
+/// four keeps the dashboard's WASM smaller.
+#[server(endpoint = "ad_tracking", input = Json)]
+pub async fn ad_tracking(subject: String, request: AdRequest) -> Result<AdTrackingData, AppError> {
+    let notice = match request {
+        AdRequest::Load => None,
+        AdRequest::SavePixel(pixel) => {
+            save_ad_pixel(&subject, pixel).await?;
+            None
+        }
+        AdRequest::SendTest(platform) => Some(send_test_event(&subject, platform).await?),
+        AdRequest::SetConsentRequired(required) => {
+            set_ad_consent_required(&subject, required).await?;
+            None
+        }
+    };
+    let mut page = load_ad_tracking(&subject).await?;
+    page.notice = notice;
+    Ok(page)
+}
+
+#[cfg(feature = "ssr")]
+async fn load_ad_tracking(subject: &str) -> Result<AdTrackingData, AppError> {
     use crate::server::auth;
     use crate::server::conversions::{queue, settings};
     use crate::types::{Access, Role};
     let (ctx, caller) = auth::signed_in().await?;
-    let (subject, name, access) = subject_for(&ctx, &caller, &subject, Access::View).await?;
+    let (subject, name, access) = subject_for(&ctx, &caller, subject, Access::View).await?;
     let member = caller.member()?;
     let (counts, log) = queue::delivery_log(&ctx.db, subject, 50).await?;
     Ok(AdTrackingData {
@@ -86,39 +120,25 @@ pub async fn load_ad_tracking(subject: String) -> Result<AdTrackingData, AppErro
         counts,
         log,
         sandbox: ctx.conversions.sandbox,
+        notice: None,
     })
 }
 
-#[server(endpoint = "save_ad_pixel")]
-pub async fn save_ad_pixel(
-    subject: String,
-    platform: String,
-    mode: String,
-    pixel_id: String,
-    secret: String,
-    clear_secret: Option<String>,
-    test_event_code: String,
-) -> Result<(), AppError> {
+#[cfg(feature = "ssr")]
+async fn save_ad_pixel(subject: &str, pixel: PixelDraft) -> Result<(), AppError> {
     use crate::server::auth;
     use crate::server::conversions::settings;
     use crate::server::models::activity;
-    use crate::types::{Access, PixelDraft};
+    use crate::types::Access;
     let (ctx, caller) = auth::signed_in().await?;
-    let (subject, name, _) = subject_for(&ctx, &caller, &subject, Access::Edit).await?;
+    let (subject, name, _) = subject_for(&ctx, &caller, subject, Access::Edit).await?;
     let now = ctx.clock.now();
     settings::save_settings(
         &ctx.db,
         &ctx.conversions.keys,
         subject.artist_id,
         subject.release_id,
-        &[PixelDraft {
-            platform: platform.clone(),
-            mode: mode.clone(),
-            pixel_id,
-            secret,
-            clear_secret: clear_secret.is_some(),
-            test_event_code,
-        }],
+        std::slice::from_ref(&pixel),
         now,
     )
     .await?;
@@ -132,7 +152,10 @@ pub async fn save_ad_pixel(
                 Some(id) => activity::Subject::Release(id),
                 None => activity::Subject::Artist(subject.artist_id),
             },
-            format!("Set the {platform} pixel of {name} to {mode}"),
+            format!(
+                "Set the {} pixel of {name} to {}",
+                pixel.platform, pixel.mode
+            ),
         ),
         now,
     )
@@ -143,8 +166,8 @@ pub async fn save_ad_pixel(
 
 /// Sends one test click-out to the platform now and says what it answered (also in the log). GA4 is checked
 /// against its validation endpoint first, since its collection endpoint accepts anything.
-#[server(endpoint = "send_test_event")]
-pub async fn send_test_event(subject: String, platform: String) -> Result<String, AppError> {
+#[cfg(feature = "ssr")]
+async fn send_test_event(subject: &str, platform: String) -> Result<String, AppError> {
     use crate::server::auth;
     use crate::server::conversions::clients::{
         ConversionKind, FanContext, OutgoingEvent, Platform, SendOutcome,
@@ -152,7 +175,7 @@ pub async fn send_test_event(subject: String, platform: String) -> Result<String
     use crate::server::conversions::{consent, queue, settings};
     use crate::types::Access;
     let (ctx, caller) = auth::signed_in().await?;
-    let (subject, name, _) = subject_for(&ctx, &caller, &subject, Access::Edit).await?;
+    let (subject, name, _) = subject_for(&ctx, &caller, subject, Access::Edit).await?;
     let platform: Platform = platform
         .parse()
         .map_err(|_| AppError::BadRequest(format!("unknown ad platform \"{platform}\"")))?;
@@ -228,14 +251,16 @@ pub async fn send_test_event(subject: String, platform: String) -> Result<String
     })
 }
 
-#[server(endpoint = "set_ad_consent_required")]
-pub async fn set_ad_consent_required(required: Option<String>) -> Result<(), AppError> {
+#[cfg(feature = "ssr")]
+async fn set_ad_consent_required(subject: &str, required: bool) -> Result<(), AppError> {
     use crate::server::auth;
     use crate::server::conversions::settings;
     use crate::server::models::activity;
+    use crate::types::Access;
     let (ctx, caller) = auth::signed_in().await?;
+    // The page's subject first, so that an outsider learns nothing; then the rule is the organization admin's.
+    subject_for(&ctx, &caller, subject, Access::View).await?;
     let organization_id = caller.admin()?.organization_id;
-    let required = required.is_some();
     settings::set_consent_required(&ctx.db, organization_id, required).await?;
     activity::record(
         &ctx.db,
@@ -273,25 +298,19 @@ pub fn ReleaseAdsPage() -> impl IntoView {
     view! { <AdTracking subject /> }.into_any()
 }
 
+/// Every change the page makes: (subject, request) → the page as it now is.
+type AdAction = Action<(String, AdRequest), Result<AdTrackingData, AppError>>;
+
 #[component]
 fn AdTracking(subject: Signal<Option<String>>) -> impl IntoView {
-    let save = ServerAction::<SaveAdPixel>::new();
-    let consent = ServerAction::<SetAdConsentRequired>::new();
-    let test = Action::new(move |(subject, platform): &(String, String)| {
-        send_test_event(subject.clone(), platform.clone())
+    let act: AdAction = Action::new(|(subject, request): &(String, AdRequest)| {
+        ad_tracking(subject.clone(), request.clone())
     });
     let data = crate::components::data(
-        move || {
-            (
-                subject.get(),
-                save.version().get(),
-                consent.version().get(),
-                test.version().get(),
-            )
-        },
-        |(subject, ..)| async move {
+        move || (subject.get(), act.version().get()),
+        |(subject, _)| async move {
             match subject {
-                Some(subject) => load_ad_tracking(subject).await,
+                Some(subject) => ad_tracking(subject, AdRequest::Load).await,
                 None => Err(AppError::NotFound),
             }
         },
@@ -304,7 +323,7 @@ fn AdTracking(subject: Signal<Option<String>>) -> impl IntoView {
                 {move || {
                     data.get()
                         .map(|result| match result {
-                            Ok(data) => view! { <AdTrackingBody data save consent test /> }.into_any(),
+                            Ok(data) => view! { <AdTrackingBody data act /> }.into_any(),
                             Err(error) => {
                                 view! { <p class="error" role="alert">{crate::pages::auth::capitalized(&error.to_string())}</p> }.into_any()
                             }
@@ -316,15 +335,8 @@ fn AdTracking(subject: Signal<Option<String>>) -> impl IntoView {
     .into_any()
 }
 
-type TestAction = Action<(String, String), Result<String, AppError>>;
-
 #[component]
-fn AdTrackingBody(
-    data: AdTrackingData,
-    save: ServerAction<SaveAdPixel>,
-    consent: ServerAction<SetAdConsentRequired>,
-    test: TestAction,
-) -> impl IntoView {
+fn AdTrackingBody(data: AdTrackingData, act: AdAction) -> impl IntoView {
     let back = match data.release_id {
         Some(id) => (format!("/dashboard/releases/{id}"), "← Release"),
         None => (format!("/dashboard/artists/{}", data.artist_id), "← Artist"),
@@ -340,6 +352,9 @@ fn AdTrackingBody(
     } else {
         "Every release of the artist uses these, unless a release has its own."
     };
+    let required = RwSignal::new(data.consent_required);
+    let subject = subject_key(data.artist_id, data.release_id);
+    let consent_subject = subject.clone();
     view! {
         <p><a href=back.0>{back.1}</a></p>
         <p class="lede">{data.subject.clone()}</p>
@@ -347,52 +362,38 @@ fn AdTrackingBody(
             "A pixel loads in a fan's browser only after they allow it; the same page view, click-out and pre-save also go from Dropday's server with the same event id, so ad blockers, iOS and in-app browsers lose none and Meta and TikTok count each once. "
             {scope_note} " " {where_to}
         </p>
-        <ActionForm action=consent attr:class="card stack" attr:data-testid="consent-rule">
+        <section class="card stack" data-testid="consent-rule">
             <h2>"Consent"</h2>
             <label>
-                <input type="checkbox" name="required" value="on" checked=data.consent_required disabled=!data.can_change_consent />
+                <input
+                    type="checkbox"
+                    prop:checked=required
+                    disabled=!data.can_change_consent
+                    on:change=move |ev| required.set(event_target_checked(&ev))
+                />
                 " Ask fans before any pixel loads or any event is sent (needed in the EU, the UK and many other places)"
             </label>
-            {data.can_change_consent.then(|| view! { <button type="submit">"Save the consent rule"</button> })}
-            <FormError value=consent.value() />
-        </ActionForm>
+            {data.can_change_consent.then(|| view! {
+                <button type="button" on:click=move |_| { act.dispatch((consent_subject.clone(), AdRequest::SetConsentRequired(required.get_untracked()))); }>"Save the consent rule"</button>
+            })}
+        </section>
         {data
             .pixels
             .into_iter()
-            .map(|pixel| view! { <PixelForm pixel artist_id=data.artist_id release_id=data.release_id can_edit=data.can_edit save test /> })
+            .map(|pixel| view! { <PixelForm pixel subject=subject.clone() release=data.release_id.is_some() can_edit=data.can_edit act /> })
             .collect_view()}
-        <FormError value=save.value() />
-        {move || test.value().get().map(|result| match result {
-            Ok(answer) => view! { <p class="ok" role="status" data-testid="test-result">{answer}</p> }.into_any(),
-            Err(error) => view! { <p class="error" role="alert">{crate::pages::auth::capitalized(&error.to_string())}</p> }.into_any(),
+        <FormError value=act.value() />
+        {move || act.value().get().and_then(Result::ok).and_then(|page| page.notice).map(|notice| view! {
+            <p class="ok" role="status" data-testid="test-result">{notice}</p>
         })}
         <section class="card" data-testid="delivery-log">
             <h2>"Delivery log"</h2>
             <p data-testid="delivery-counts">
                 {format!("{sent} sent ({retried} after a retry), {queued} waiting, {failed} failed, {dropped} dropped")}
             </p>
-            <table>
-                <thead><tr><th>"When (UTC)"</th><th>"Platform"</th><th>"Event"</th><th>"Status"</th><th>"Attempts"</th><th>"Answer"</th></tr></thead>
-                <tbody>
-                    {data
-                        .log
-                        .into_iter()
-                        .map(|row| {
-                            let status = row.status.clone();
-                            view! {
-                            <tr data-status=status>
-                                <td>{row.at}</td>
-                                <td>{row.platform}</td>
-                                <td>{row.event_name} {row.test.then_some(" (test)")} <br /><code>{row.event_id}</code></td>
-                                <td>{row.status}</td>
-                                <td>{row.attempts}</td>
-                                <td>{row.note}</td>
-                            </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
+            <ul class="log">
+                {data.log.into_iter().map(|row| view! { <li data-status=row.status>{row.line}</li> }).collect_view()}
+            </ul>
         </section>
     }
     .into_any()
@@ -401,11 +402,10 @@ fn AdTrackingBody(
 #[component]
 fn PixelForm(
     pixel: PixelSetting,
-    artist_id: i32,
-    release_id: Option<i32>,
+    subject: String,
+    release: bool,
     can_edit: bool,
-    save: ServerAction<SaveAdPixel>,
-    test: TestAction,
+    act: AdAction,
 ) -> impl IntoView {
     let label = AD_PLATFORMS
         .iter()
@@ -417,63 +417,83 @@ fn PixelForm(
         _ => ("Measurement id", "Measurement Protocol API secret", false),
     };
     let mut modes = vec![("on", "On"), ("off", "Off")];
-    if release_id.is_some() {
+    if release {
         modes.insert(0, ("inherit", "Use the artist's"));
     }
-    let platform = pixel.platform.clone();
-    let test_platform = pixel.platform.clone();
     let can_test = can_edit && pixel.mode != "off";
+    let mode = RwSignal::new(pixel.mode.clone());
+    let pixel_id = RwSignal::new(pixel.pixel_id.clone());
+    let secret = RwSignal::new(String::new());
+    let clear = RwSignal::new(false);
+    let test_code = RwSignal::new(pixel.test_event_code.clone());
+    let platform = pixel.platform.clone();
+    let form_subject = subject.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        act.dispatch((
+            form_subject.clone(),
+            AdRequest::SavePixel(PixelDraft {
+                platform: platform.clone(),
+                mode: mode.get_untracked(),
+                pixel_id: pixel_id.get_untracked(),
+                secret: secret.get_untracked(),
+                clear_secret: clear.get_untracked(),
+                test_event_code: test_code.get_untracked(),
+            }),
+        ));
+        // Not kept in the page once sent.
+        secret.set(String::new());
+    };
+    let test_platform = pixel.platform.clone();
     view! {
-        <ActionForm action=save attr:class="card stack" attr:data-platform=pixel.platform.clone()>
+        <form class="card stack" data-platform=pixel.platform.clone() on:submit=submit>
             <h2>{label}</h2>
-            <input type="hidden" name="subject" value=subject_key(artist_id, release_id) />
-            <input type="hidden" name="platform" value=platform />
             {(!pixel.inherited.is_empty()).then(|| view! { <p class="muted">"The artist's: " {pixel.inherited.clone()}</p> })}
             <label>
                 "Use"
-                <select name="mode" disabled=!can_edit>
+                <select disabled=!can_edit on:change=move |ev| mode.set(event_target_value(&ev))>
                     {modes
                         .into_iter()
                         .map(|(value, text)| view! { <option value=value selected=pixel.mode == value>{text}</option> })
                         .collect_view()}
                 </select>
             </label>
-            <label>{id_label} <input type="text" name="pixel_id" value=pixel.pixel_id maxlength="40" disabled=!can_edit /></label>
+            <label>
+                {id_label}
+                <input type="text" maxlength="40" disabled=!can_edit prop:value=pixel_id on:input=move |ev| pixel_id.set(event_target_value(&ev)) />
+            </label>
             <label>
                 {secret_label}
-                // Emptied after each save: the browser keeps a typed value across the re-render otherwise.
                 <input
                     type="password"
-                    name="secret"
-                    prop:value=move || {
-                        save.version().get();
-                        ""
-                    }
                     autocomplete="off"
                     maxlength="1000"
                     disabled=!can_edit
                     placeholder=if pixel.has_secret { "stored: leave empty to keep it" } else { "browser pixel only without it" }
+                    prop:value=secret
+                    on:input=move |ev| secret.set(event_target_value(&ev))
                 />
             </label>
             {pixel.has_secret.then(|| view! {
-                <label><input type="checkbox" name="clear_secret" value="on" disabled=!can_edit /> " Remove the stored secret"</label>
+                <label><input type="checkbox" disabled=!can_edit on:change=move |ev| clear.set(event_target_checked(&ev)) /> " Remove the stored secret"</label>
             })}
-            {if code {
-                view! { <label>"Test event code (optional)" <input type="text" name="test_event_code" value=pixel.test_event_code maxlength="40" disabled=!can_edit /></label> }.into_any()
-            } else {
-                view! { <input type="hidden" name="test_event_code" value="" /> }.into_any()
-            }}
+            {code.then(|| view! {
+                <label>
+                    "Test event code (optional)"
+                    <input type="text" maxlength="40" disabled=!can_edit prop:value=test_code on:input=move |ev| test_code.set(event_target_value(&ev)) />
+                </label>
+            })}
             {can_edit.then(|| view! {
                 <div class="row">
                     <button type="submit" class="primary">"Save"</button>
                     {can_test.then(|| view! {
-                        <button type="button" data-testid="send-test" on:click=move |_| { test.dispatch((subject_key(artist_id, release_id), test_platform.clone())); }>
+                        <button type="button" data-testid="send-test" on:click=move |_| { act.dispatch((subject.clone(), AdRequest::SendTest(test_platform.clone()))); }>
                             "Send a test event"
                         </button>
                     })}
                 </div>
             })}
-        </ActionForm>
+        </form>
     }
     .into_any()
 }

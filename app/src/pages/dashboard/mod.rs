@@ -18,10 +18,7 @@ pub use account::{
     AccountPage,
 };
 pub use activity::{list_activity, ActivityLogPage};
-pub use ad_tracking::{
-    load_ad_tracking, save_ad_pixel, send_test_event, set_ad_consent_required, ArtistAdsPage,
-    ReleaseAdsPage,
-};
+pub use ad_tracking::{ad_tracking, AdRequest, ArtistAdsPage, ReleaseAdsPage};
 pub use analytics::{load_stats, AnalyticsPage, DefinitionsPage};
 pub use artists::{
     create_artist, import_artist_releases, list_artists, load_artist_editor, load_import_progress,

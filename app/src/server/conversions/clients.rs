@@ -69,7 +69,7 @@ impl Platform {
     }
 
     /// The prefix of this platform's error messages: short, since they end up in a dashboard table.
-    fn short_label(self) -> &'static str {
+    pub fn short_label(self) -> &'static str {
         match self {
             Platform::Ga4 => "GA4",
             other => other.label(),

@@ -368,12 +368,12 @@ pub async fn delivery_log(
         .all(db)
         .await?
         .into_iter()
-        .map(|row| DeliveryLogRow {
-            id: row.id,
-            platform: row.platform,
-            event_name: row.event_name,
-            event_id: row.event_id,
-            note: match row.status.as_str() {
+        .map(|row| {
+            let platform = row
+                .platform
+                .parse::<Platform>()
+                .map_or(row.platform.clone(), |p| p.short_label().to_owned());
+            let note = match row.status.as_str() {
                 status::SENT => row.detail.unwrap_or_default(),
                 status::QUEUED => match row.last_error {
                     Some(error) => format!(
@@ -383,15 +383,27 @@ pub async fn delivery_log(
                     None => String::new(),
                 },
                 _ => row.last_error.unwrap_or_default(),
-            },
-            status: row.status,
-            attempts: row.attempts,
-            at: row
-                .settled_at
-                .unwrap_or(row.created_at)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string(),
-            test: row.test,
+            };
+            let attempts = match row.attempts {
+                1 => "1 attempt".to_owned(),
+                n => format!("{n} attempts"),
+            };
+            DeliveryLogRow {
+                line: format!(
+                    "{} UTC · {platform} {}{} · {} · {attempts}{}{} · event id {}",
+                    row.settled_at
+                        .unwrap_or(row.created_at)
+                        .format("%Y-%m-%d %H:%M:%S"),
+                    row.event_name,
+                    if row.test { " (test)" } else { "" },
+                    row.status,
+                    if note.is_empty() { "" } else { " · " },
+                    note,
+                    row.event_id,
+                ),
+                status: row.status,
+                test: row.test,
+            }
         })
         .collect();
     Ok((counts, rows))

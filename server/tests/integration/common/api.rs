@@ -16,6 +16,7 @@ const JSON_ENDPOINTS: &[&str] = &[
     "save_artist",
     "create_artist",
     "import_artist_releases",
+    "ad_tracking",
 ];
 
 /// A browser's view of the server: its session cookie, if any.
