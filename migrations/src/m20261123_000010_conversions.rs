@@ -70,7 +70,8 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(ConversionEvents::Table)
                     .col(big_pk_auto(ConversionEvents::Id))
-                    .col(integer(ConversionEvents::PixelId))
+                    // Kept when its pixel setting goes (a release back on its artist's): the log stays.
+                    .col(integer_null(ConversionEvents::PixelId))
                     .col(string(ConversionEvents::Platform))
                     .col(integer(ConversionEvents::ArtistId))
                     .col(integer_null(ConversionEvents::ReleaseId))
@@ -102,7 +103,7 @@ impl MigrationTrait for Migration {
                         ForeignKey::create()
                             .from(ConversionEvents::Table, ConversionEvents::PixelId)
                             .to(AdPixels::Table, AdPixels::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
+                            .on_delete(ForeignKeyAction::SetNull),
                     )
                     .to_owned(),
             )

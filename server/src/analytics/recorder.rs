@@ -173,11 +173,15 @@ async fn write(
 /// Queues the batch's conversion events for the ad platforms' worker. Written before the analytics rows, with the
 /// same one retry; a loss is logged and counted like theirs.
 async fn write_conversions(db: &DatabaseConnection, rows: Vec<conversion_events::ActiveModel>) {
-    if rows.is_empty() {
-        return;
+    // SQLite binds at most 32,766 values a statement: 500 rows of 24 columns stay well under.
+    for chunk in rows.chunks(500) {
+        insert_conversions(db, chunk).await;
     }
+}
+
+async fn insert_conversions(db: &DatabaseConnection, rows: &[conversion_events::ActiveModel]) {
     for attempt in 1..=2 {
-        match conversion_events::Entity::insert_many(rows.clone())
+        match conversion_events::Entity::insert_many(rows.to_vec())
             .exec(db)
             .await
         {

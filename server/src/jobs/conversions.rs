@@ -86,7 +86,8 @@ pub async fn round(
         return Ok(0);
     }
     // One request carries one pixel's events; GA4's also one client's.
-    let mut groups: BTreeMap<(i32, String), Vec<conversion_events::Model>> = BTreeMap::new();
+    let mut groups: BTreeMap<(Option<i32>, String), Vec<conversion_events::Model>> =
+        BTreeMap::new();
     let mut opened = HashMap::new();
     for row in claimed {
         let event = queue::outgoing(&conversions.keys, &row);
@@ -98,36 +99,56 @@ pub async fn round(
         opened.insert(row.id, event);
         groups.entry((row.pixel_id, client)).or_default().push(row);
     }
-    let mut destinations: HashMap<i32, Option<Destination>> = HashMap::new();
+    // Never start a request the lease might not outlast: what is left goes back for the next round.
     let timeout = conversions.clients.config().timeout;
+    let cutoff = lease_until
+        - chrono::Duration::from_std(timeout).unwrap_or(LEASE)
+        - chrono::Duration::seconds(5);
+    let round = Round {
+        db,
+        clock,
+        holder,
+        cutoff,
+    };
+    let lease_left = || round.lease_left();
+    let mut destinations: HashMap<i32, Result<Option<Destination>, String>> = HashMap::new();
     for ((pixel_row, _), rows) in groups {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        // Never start a request the lease might not outlast: what is left goes back for the next round.
-        let cutoff = lease_until
-            - chrono::Duration::from_std(timeout).unwrap_or(LEASE)
-            - chrono::Duration::seconds(5);
-        if clock.now() >= cutoff {
+        if !lease_left() {
             queue::release(db, &ids, holder).await?;
             continue;
         }
+        let Some(pixel_row) = pixel_row else {
+            let reason = "not sent: its pixel setting was removed";
+            queue::drop_unsent(db, &ids, holder, reason, clock.now()).await?;
+            continue;
+        };
         let destination = match destinations.get(&pixel_row) {
             Some(found) => found.clone(),
             None => {
-                let found = settings::destination(db, &conversions.keys, pixel_row).await?;
+                // A secret that does not open (its key was retired) stops this pixel only, never the queue.
+                let found = settings::destination(db, &conversions.keys, pixel_row)
+                    .await
+                    .map_err(|error| {
+                        tracing::warn!(%error, pixel_row, "an ad pixel's secret does not open");
+                        "not sent: the pixel's secret cannot be opened (was its key retired?)"
+                            .to_owned()
+                    });
                 destinations.insert(pixel_row, found.clone());
                 found
             }
         };
-        let Some(destination) = destination else {
-            queue::drop_unsent(
-                db,
-                &ids,
-                holder,
-                "not sent: the pixel no longer has a server-side secret",
-                clock.now(),
-            )
-            .await?;
-            continue;
+        let destination = match destination {
+            Ok(Some(destination)) => destination,
+            Ok(None) => {
+                let reason = "not sent: the pixel no longer has a server-side secret";
+                queue::drop_unsent(db, &ids, holder, reason, clock.now()).await?;
+                continue;
+            }
+            Err(reason) => {
+                queue::drop_unsent(db, &ids, holder, &reason, clock.now()).await?;
+                continue;
+            }
         };
         let platform = destination.platform;
         // What the platform would refuse (Meta: the whole batch with it) is dropped with the reason instead.
@@ -155,36 +176,92 @@ pub async fn round(
             };
             queue::drop_unsent(db, &ids, holder, &reason, now).await?;
         }
-        for chunk in fresh.chunks(clients::max_batch(platform)) {
+        let mut chunks = fresh.chunks(clients::max_batch(platform));
+        while let Some(chunk) = chunks.next() {
+            if !lease_left() {
+                let rest: Vec<i64> = std::iter::once(chunk)
+                    .chain(chunks.by_ref())
+                    .flatten()
+                    .map(|r| r.id)
+                    .collect();
+                queue::release(db, &rest, holder).await?;
+                break;
+            }
             let events: Vec<_> = chunk
                 .iter()
                 .filter_map(|row| opened.get(&row.id).cloned())
                 .collect();
             let outcome = conversions.clients.send(&destination, &events).await;
             match outcome {
-                // One bad event must not sink its batch: refused batches are sent again one event at a time.
-                SendOutcome::Rejected { .. } if chunk.len() > 1 => {
-                    for (row, event) in chunk.iter().zip(events) {
-                        let single = conversions
-                            .clients
-                            .send(&destination, std::slice::from_ref(&event))
-                            .await;
-                        record(
-                            db,
-                            clock,
-                            holder,
-                            std::slice::from_ref(row),
-                            platform,
-                            single,
-                        )
-                        .await?;
-                    }
+                SendOutcome::Rejected { error } if chunk.len() > 1 => {
+                    resend_one_by_one(
+                        &round,
+                        &conversions.clients,
+                        &destination,
+                        chunk,
+                        events,
+                        &error,
+                    )
+                    .await?;
                 }
                 outcome => record(db, clock, holder, chunk, platform, outcome).await?,
             }
         }
     }
     Ok(taken)
+}
+
+/// Who is sending, and until when its lease lets it start a request.
+struct Round<'a> {
+    db: &'a DatabaseConnection,
+    clock: &'a SharedClock,
+    holder: &'a str,
+    cutoff: DateTime<Utc>,
+}
+
+impl Round<'_> {
+    fn lease_left(&self) -> bool {
+        self.clock.now() < self.cutoff
+    }
+}
+
+/// A refused batch, sent again one event at a time so that one bad event does not sink the others. When the first
+/// event alone is refused the same way, the fault is not in one event (a revoked token, say): the whole batch fails
+/// with it, without a request per event.
+async fn resend_one_by_one(
+    round: &Round<'_>,
+    clients: &clients::ConversionClients,
+    destination: &Destination,
+    chunk: &[conversion_events::Model],
+    events: Vec<clients::OutgoingEvent>,
+    batch_error: &str,
+) -> Result<(), AppError> {
+    let (db, clock, holder) = (round.db, round.clock, round.holder);
+    let platform = destination.platform;
+    for (index, (row, event)) in chunk.iter().zip(events).enumerate() {
+        if !round.lease_left() {
+            let rest: Vec<i64> = chunk[index..].iter().map(|r| r.id).collect();
+            return queue::release(db, &rest, holder).await;
+        }
+        let single = clients
+            .send(destination, std::slice::from_ref(&event))
+            .await;
+        if let (0, SendOutcome::Rejected { error }) = (index, &single) {
+            if error == batch_error {
+                return record(db, clock, holder, chunk, platform, single).await;
+            }
+        }
+        record(
+            db,
+            clock,
+            holder,
+            std::slice::from_ref(row),
+            platform,
+            single,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 fn age_limit(platform: Platform) -> String {

@@ -514,34 +514,59 @@ pub(crate) fn ads_setup<'a>(
             .collect(),
         scripts: &state.conversions.scripts,
         page_view,
+        server_page_views: pixels.pixels.iter().any(|pixel| {
+            pixel.server_events
+                && pixel.platform != app::server::conversions::clients::Platform::Ga4
+        }),
         pre_save_event_id,
     }
 }
 
 /// The page a fan landed on, with its query string (campaign tags, ad click ids).
 fn landing_url(state: &AppState, pixels: &ReleasePixels, query: &str) -> String {
-    match query {
-        "" => format!("{}{}", state.public_url, pixels.page_path),
-        query => format!(
-            "{}{}?{}",
-            state.public_url,
-            pixels.page_path,
-            clip(query, 1000)
-        ),
+    let base = format!("{}{}", state.public_url, pixels.page_path);
+    with_query(base, &without_click_ids(clip(query, 1000)))
+}
+
+fn with_query(base: String, query: &str) -> String {
+    if query.is_empty() {
+        base
+    } else {
+        format!("{base}?{query}")
     }
+}
+
+/// A query string without ad click ids: they travel in the events' own fields (`fbc`, `ttclid`), which are
+/// deleted once delivered, while page URLs stay in the delivery log.
+fn without_click_ids(query: &str) -> String {
+    const CLICK_IDS: [&str; 5] = ["fbclid", "ttclid", "gclid", "msclkid", "dclid"];
+    if !CLICK_IDS.iter().any(|id| query.contains(id)) {
+        return query.to_owned();
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let kept: Vec<_> = pairs
+        .into_iter()
+        .filter(|(key, _)| !CLICK_IDS.contains(&key.as_str()))
+        .collect();
+    serde_urlencoded::to_string(kept).unwrap_or_default()
 }
 
 /// The fan page a click or beacon came from: the Referer when it is this server's page of the release, else the
 /// release's canonical URL.
 fn fan_page_url(state: &AppState, headers: &HeaderMap, pixels: &ReleasePixels) -> String {
     let canonical = format!("{}{}", state.public_url, pixels.page_path);
-    headers
+    let from_this_page = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
-        .filter(|referrer| referrer.starts_with(&canonical))
-        .map_or(canonical.clone(), |referrer| {
-            clip(referrer, 1000).to_owned()
-        })
+        .is_some_and(|referrer| referrer.starts_with(&canonical));
+    if from_this_page {
+        with_query(
+            canonical,
+            &without_click_ids(clip(referrer_query(headers), 1000)),
+        )
+    } else {
+        canonical
+    }
 }
 
 /// Where the fan came from to the page, for the platforms' `referrer`/`page_referrer`: the Referer, when it is not

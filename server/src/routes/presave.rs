@@ -275,9 +275,8 @@ async fn callback(
                             ip: state.country.client_ip(&headers, peer.ip()),
                         },
                     );
-                    if !conversions.is_empty() {
-                        event_id = Some(id);
-                    }
+                    // Also without server events (pixels with no secret): the browser pixels still fire.
+                    event_id = Some(id);
                 }
             }
             if finished.intent == origin::SAVE {

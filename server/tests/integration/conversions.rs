@@ -226,6 +226,13 @@ async fn consented_page_views_and_click_outs_reach_each_platform_once_with_the_b
     let settled = wait_for_settled(&server).await;
     assert_eq!(settled.len(), 3, "{settled:?}");
     for row in &settled {
+        assert!(
+            !row.source_url.contains("fbclid"),
+            "click ids are not kept in the log: {row:?}"
+        );
+        if row.kind == "page_view" {
+            assert!(row.source_url.ends_with("?utm_source=ig"), "{row:?}");
+        }
         assert_eq!(row.status, status::SENT, "{row:?}");
         assert!(
             row.fan.is_none(),
@@ -417,6 +424,9 @@ async fn failures_are_retried_refused_or_dropped_with_their_reasons() {
     );
     // The three page views went out as one request: one 429, then one batch.
     assert_eq!(fake.calls("/v21.0/1234567890/events"), 2);
+    // The refused TikTok batch: its first event alone is refused the same way (the token, not an event), so the
+    // batch fails with one more request instead of one per event.
+    assert_eq!(fake.calls(server::sandbox::ads::TIKTOK_TRACK_PATH), 2);
     for row in &tiktok {
         assert_eq!(row.status, status::FAILED, "{row:?}");
         let error = row.last_error.as_deref().unwrap();
@@ -591,9 +601,15 @@ async fn a_pre_save_is_a_conversion_and_its_confirmation_fires_the_browser_pixel
         .await
         .unwrap();
     assert_eq!(done.status(), 303);
-    assert_eq!(
-        done.headers()["location"].to_str().unwrap(),
-        format!("/presaves?done={}", album.id)
+    // The confirmation still gets an event id: the browser fires its pixels only with the fan's consent.
+    assert!(done.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with(&format!("/presaves?done={}&eid=", album.id)));
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(
+        conversions(&server).await.is_empty(),
+        "nothing queued without consent"
     );
 
     // With consent: each platform gets the pre-save, with the id the confirmation page hands its pixels.
@@ -650,4 +666,87 @@ async fn a_pre_save_is_a_conversion_and_its_confirmation_fires_the_browser_pixel
         !html.contains("id=\"dd-consent\""),
         "no banner on the confirmation"
     );
+}
+
+#[tokio::test]
+async fn a_secret_that_no_longer_opens_stops_its_pixel_only() {
+    let server = TestServer::start().await;
+    let admin = with_pixels(&server).await;
+    server
+        .call(
+            &admin,
+            "ad_tracking",
+            json!({ "subject": format!("artist:{}", artist_id(&server).await),
+                    "request": { "set_consent_required": false } }),
+        )
+        .await
+        .ok();
+    // As after a key rotation that dropped the old key: Meta's token was sealed under a key no longer configured.
+    let meta = ad_pixels::Entity::find()
+        .filter(ad_pixels::Column::Platform.eq("meta"))
+        .one(&server.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut retired = sea_orm::IntoActiveModel::into_active_model(meta);
+    retired.key_id = sea_orm::Set(Some("0badc0de".into()));
+    sea_orm::ActiveModelTrait::update(retired, &server.state.db)
+        .await
+        .unwrap();
+
+    assert_eq!(server.get(PAGE).await.status(), 200);
+    let settled = wait_for_settled(&server).await;
+    let meta = settled.iter().find(|r| r.platform == "meta").unwrap();
+    assert_eq!(meta.status, status::DROPPED);
+    assert!(
+        meta.last_error
+            .as_deref()
+            .unwrap()
+            .contains("cannot be opened"),
+        "{meta:?}"
+    );
+    let tiktok = settled.iter().find(|r| r.platform == "tiktok").unwrap();
+    assert_eq!(tiktok.status, status::SENT, "the other pixels go on");
+
+    // A release that goes back to its artist's setting keeps its log.
+    let release = single_id(&server).await;
+    let subject = format!("release:{release}");
+    let own = |mode: &str| {
+        json!({ "subject": subject, "request": { "save_pixel": { "platform": "tiktok", "mode": mode,
+            "pixel_id": "CRELEASE0000001", "secret": "release-token-1234", "clear_secret": false,
+            "test_event_code": "" } } })
+    };
+    server.call(&admin, "ad_tracking", own("on")).await.ok();
+    let tested = server
+        .call(
+            &admin,
+            "ad_tracking",
+            json!({ "subject": subject, "request": { "send_test": "tiktok" } }),
+        )
+        .await;
+    assert!(tested.ok()["notice"]
+        .as_str()
+        .unwrap()
+        .contains("test event sent"));
+    server
+        .call(&admin, "ad_tracking", own("inherit"))
+        .await
+        .ok();
+    let log = server
+        .call(
+            &admin,
+            "ad_tracking",
+            json!({ "subject": subject, "request": "load" }),
+        )
+        .await;
+    let log = log.ok();
+    assert!(
+        log["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["test"] == true),
+        "{log}"
+    );
+    assert_eq!(log["pixels"][1]["mode"], "inherit");
 }

@@ -54,7 +54,7 @@ const run = (list, fresh) => {
   if (c.v) {
     if (!pv || fresh) {
       pv = pv || uid();
-      beacon('/t/' + c.r + '/page_view?eid=' + pv + '&p=' + list.join(''));
+      if (c.b) beacon('/t/' + c.r + '/page_view?eid=' + pv + '&p=' + list.join(''));
     }
     fire(0, pv, '', list);
   }

@@ -25,6 +25,8 @@ pub struct AdsSetup<'a> {
     pub scripts: &'a PixelScripts,
     /// A release page: fire a page view, and ask for consent.
     pub page_view: bool,
+    /// Some pixel sends page views server-side too (so consent given on the page needs a beacon).
+    pub server_page_views: bool,
     /// The event id of a pre-save the fan just finished (the "My pre-saves" page after the Spotify login).
     pub pre_save_event_id: Option<String>,
 }
@@ -96,11 +98,12 @@ pub fn markup(setup: &AdsSetup) -> AdsMarkup {
         });
     }
     let config = format!(
-        "{{\"r\":{},\"q\":{},\"a\":{},\"v\":{},\"e\":{},\"p\":{{{pixels}}},\"s\":{{{scripts}}}}}",
+        "{{\"r\":{},\"q\":{},\"a\":{},\"v\":{},\"b\":{},\"e\":{},\"p\":{{{pixels}}},\"s\":{{{scripts}}}}}",
         setup.release_id,
         setup.consent_required,
         setup.page_view,
         setup.page_view,
+        setup.server_page_views,
         setup
             .pre_save_event_id
             .as_deref()
@@ -157,6 +160,7 @@ mod tests {
             ],
             scripts: &scripts,
             page_view: true,
+            server_page_views: true,
             pre_save_event_id: None,
         });
         assert!(ads.html.contains("\"m\":\"1234567890\""));

@@ -977,7 +977,8 @@ fn body_message(body: &[u8]) -> String {
     if message.trim().is_empty() {
         "empty answer".to_owned()
     } else {
-        truncate_chars(message.trim(), MAX_MESSAGE_CHARS)
+        // Whole: `redact` must see an echoed secret entire before anything is cut (it cuts after).
+        message.trim().to_owned()
     }
 }
 
@@ -1005,11 +1006,14 @@ fn transport_message(error: reqwest::Error) -> String {
 fn redact(text: &str, secret: &str) -> String {
     let secret = secret.trim();
     if secret.len() < 4 {
-        return text.to_owned();
+        return truncate_chars(text, MAX_MESSAGE_CHARS + 100);
     }
     let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-    text.replace(secret, "[redacted]")
-        .replace(&encoded, "[redacted]")
+    let redacted = text
+        .replace(secret, "[redacted]")
+        .replace(&encoded, "[redacted]");
+    // Cut only now, so that no part of a secret survives at the cut.
+    truncate_chars(&redacted, MAX_MESSAGE_CHARS + 100)
 }
 
 fn truncate_chars(text: &str, max: usize) -> String {

@@ -45,7 +45,7 @@ pub fn queued_row(
     let fan = serde_json::to_string(&event.fan).unwrap_or_default();
     let sealed = keys.seal(&fan, &fan_context(&event.event_id, pixel.platform));
     conversion_events::ActiveModel {
-        pixel_id: Set(pixel.row_id),
+        pixel_id: Set(Some(pixel.row_id)),
         platform: Set(pixel.platform.as_str().to_owned()),
         artist_id: Set(subject.artist_id),
         release_id: Set(subject.release_id),
@@ -142,6 +142,7 @@ pub async fn claim(
         .await?;
     Ok(conversion_events::Entity::find()
         .filter(conversion_events::Column::LeaseHolder.eq(holder))
+        .filter(conversion_events::Column::LeaseUntil.eq(lease_until))
         .filter(conversion_events::Column::Status.eq(status::QUEUED))
         .order_by_asc(conversion_events::Column::Id)
         .all(db)
@@ -193,6 +194,10 @@ fn settled(
         )
         .col_expr(
             conversion_events::Column::KeyId,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            conversion_events::Column::ReferrerUrl,
             Expr::value(Option::<String>::None),
         )
         .col_expr(conversion_events::Column::SettledAt, Expr::value(now))
@@ -284,7 +289,7 @@ pub async fn record_test(
         .take(500)
         .collect();
     let row = conversion_events::ActiveModel {
-        pixel_id: Set(pixel_row_id),
+        pixel_id: Set(Some(pixel_row_id)),
         platform: Set(platform.as_str().to_owned()),
         artist_id: Set(subject.artist_id),
         release_id: Set(subject.release_id),

@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub pixel_id: i32,
+    pub pixel_id: Option<i32>,
     pub platform: String,
     pub artist_id: i32,
     pub release_id: Option<i32>,
