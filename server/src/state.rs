@@ -40,6 +40,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Cookies carry `Secure` when fans reach us over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
     /// How server functions wake the email sender: set only when SMTP is configured and the worker runs.
     fn email_queued_hook(&self) -> app::server::ctx::Hook {
         match &self.outbox {

@@ -216,7 +216,7 @@ async fn release_page(
     state.events.record(base);
     let mut response = cached_response(&cached, &headers);
     if let Some(event_id) = page_view_id {
-        let secure = if state.public_url.starts_with("https://") {
+        let secure = if state.secure_cookies() {
             "; Secure"
         } else {
             ""
@@ -368,7 +368,7 @@ async fn click_out(
     state.events.record(click);
     let mut response = found_redirect(url);
     if query.remember.as_deref() == Some("1") {
-        let secure = if state.public_url.starts_with("https://") {
+        let secure = if state.secure_cookies() {
             "; Secure"
         } else {
             ""

@@ -54,12 +54,8 @@ fn cookie_name(secure: bool) -> &'static str {
     }
 }
 
-fn secure(state: &AppState) -> bool {
-    state.public_url.starts_with("https://")
-}
-
 fn session_cookie(state: &AppState, token: &str) -> String {
-    let secure = secure(state);
+    let secure = state.secure_cookies();
     app::server::auth::session::http_only_cookie(
         cookie_name(secure),
         token,
@@ -69,7 +65,7 @@ fn session_cookie(state: &AppState, token: &str) -> String {
 }
 
 fn session_token<'h>(state: &AppState, headers: &'h HeaderMap) -> Option<&'h str> {
-    let name = cookie_name(secure(state));
+    let name = cookie_name(state.secure_cookies());
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -164,7 +160,7 @@ async fn start(
                 let without_scheme = continue_url
                     .split_once("://")
                     .map_or(continue_url.as_str(), |(_, rest)| rest);
-                let scheme = if secure(&state) { "https" } else { "http" };
+                let scheme = if state.secure_cookies() { "https" } else { "http" };
                 format!("intent://{without_scheme}#Intent;scheme={scheme};package=com.android.chrome;end")
             });
             let page = render_handoff(HandoffPage {

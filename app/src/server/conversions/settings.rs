@@ -65,10 +65,7 @@ pub async fn release_pixels(
     else {
         return Ok(None);
     };
-    let consent_required = organizations::Entity::find_by_id(artist.organization_id)
-        .one(db)
-        .await?
-        .is_none_or(|organization| organization.ad_consent_required);
+    let consent_required = consent_required(db, artist.organization_id).await?;
     let rows = ad_pixels::Entity::find()
         .filter(ad_pixels::Column::ArtistId.eq(artist.id))
         .filter(ad_pixels::Column::Scope.is_in([ARTIST_SCOPE, release.id]))
@@ -76,13 +73,7 @@ pub async fn release_pixels(
         .await?;
     let mut pixels = Vec::new();
     for (key, _) in AD_PLATFORMS {
-        let own = rows
-            .iter()
-            .find(|r| r.platform == key && r.scope == release.id);
-        let inherited = rows
-            .iter()
-            .find(|r| r.platform == key && r.scope == ARTIST_SCOPE);
-        let Some(row) = own.or(inherited).filter(|row| row.enabled) else {
+        let Some(row) = in_effect(&rows, key, release.id) else {
             continue;
         };
         pixels.push(ActivePixel {
@@ -369,10 +360,21 @@ pub async fn effective_pixel(
         .filter(ad_pixels::Column::Platform.eq(platform.as_str()))
         .all(db)
         .await?;
-    let own = rows.iter().find(|r| r.scope == scope);
-    let inherited = rows.iter().find(|r| r.scope == ARTIST_SCOPE);
-    Ok(own
-        .or(inherited)
-        .filter(|row| row.enabled)
-        .map(|row| row.id))
+    Ok(in_effect(&rows, platform.as_str(), scope).map(|row| row.id))
+}
+
+/// Of an artist's rows, the one `platform` uses in `scope`: the scope's own setting when it has one (which may be
+/// "off"), else the artist's; `None` when that is switched off.
+fn in_effect<'a>(
+    rows: &'a [ad_pixels::Model],
+    platform: &str,
+    scope: i32,
+) -> Option<&'a ad_pixels::Model> {
+    let own = rows
+        .iter()
+        .find(|r| r.platform == platform && r.scope == scope);
+    let inherited = rows
+        .iter()
+        .find(|r| r.platform == platform && r.scope == ARTIST_SCOPE);
+    own.or(inherited).filter(|row| row.enabled)
 }
