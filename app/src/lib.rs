@@ -19,8 +19,8 @@ use leptos_router::{
 use pages::auth::{AcceptInvitationPage, SignInPage, SignUpPage};
 use pages::dashboard::{
     AccountPage, ActivityLogPage, AnalyticsPage, ArtistAdsPage, ArtistEditor, ArtistsPage,
-    DashboardHome, DashboardLayout, DefinitionsPage, MembersPage, NotFound, ReleaseAdsPage,
-    ReleaseEditor,
+    DashboardHome, DashboardLayout, DefinitionsPage, MembersPage, NotFound, OrganizationPage,
+    PublishingPage, ReleaseAdsPage, ReleaseEditor,
 };
 
 /// The HTML document around every Leptos-rendered (dashboard) page. Fan pages do not use it: they are rendered
@@ -74,6 +74,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("artists") view=ArtistsPage />
                     <Route path=path!("artists/:id") view=ArtistEditor />
                     <Route path=path!("artists/:id/ads") view=ArtistAdsPage />
+                    <Route path=path!("artists/:id/publishing") view=PublishingPage />
+                    <Route path=path!("organization") view=OrganizationPage />
                     <Route path=path!("members") view=MembersPage />
                     <Route path=path!("activity") view=ActivityLogPage />
                     <Route path=path!("analytics") view=AnalyticsPage />

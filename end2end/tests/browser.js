@@ -46,6 +46,7 @@ export function importRelease(document) {
 }
 
 export const DEMO_ADMIN = { email: 'admin@dropday.test', password: 'dropday-demo-admin' };
+export const DEMO_ARTIST = { email: 'artist@dropday.test', password: 'dropday-demo-artist' };
 
 /** Waits for the hydrated marker: the WASM app is live, not just server-rendered HTML. */
 export async function hydrated(page) {

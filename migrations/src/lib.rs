@@ -14,6 +14,7 @@ mod m20261122_000007_rollup_periods;
 mod m20261122_000008_release_editor;
 mod m20261122_000009_presaves;
 mod m20261123_000010_conversions;
+mod m20261124_000011_monetization;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_release_editor::Migration),
             Box::new(m20261122_000009_presaves::Migration),
             Box::new(m20261123_000010_conversions::Migration),
+            Box::new(m20261124_000011_monetization::Migration),
         ]
     }
 }

@@ -240,6 +240,23 @@ pub struct Config {
     #[arg(long, env = "DROPDAY_ADS_TIMEOUT_SECS", default_value_t = 10)]
     pub ads_timeout_secs: u64,
 
+    /// Stripe's API, for selling packages and base fees through Stripe Checkout.
+    #[arg(
+        long,
+        env = "DROPDAY_STRIPE_API_URL",
+        default_value = "https://api.stripe.com"
+    )]
+    pub stripe_api_url: String,
+
+    /// Stripe secret key (`sk_live_…` or `sk_test_…`). Without it (and outside the sandbox) nothing is sold:
+    /// organizations can still grant access by hand.
+    #[arg(long, env = "DROPDAY_STRIPE_SECRET_KEY", hide_env_values = true)]
+    pub stripe_secret_key: Option<String>,
+
+    /// The signing secret (`whsec_…`) of the webhook endpoint `<public-url>/webhooks/stripe`.
+    #[arg(long, env = "DROPDAY_STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
+    pub stripe_webhook_secret: Option<String>,
+
     /// Run local fake Spotify, Odesli and ad platforms (Meta, TikTok, GA4) and use them: `true` for demos and
     /// tests. Default: on in development when no Spotify credentials are set, off otherwise.
     #[arg(long, env = "DROPDAY_SANDBOX", action = clap::ArgAction::Set)]

@@ -89,8 +89,8 @@ pub async fn prepare_with_clock(
         },
     };
     let sandbox = if config.sandbox() {
-        let sandbox = start_sandbox(config.listen_addr).await;
-        tracing::info!(spotify = %sandbox.spotify.base_url(), odesli = %sandbox.odesli.base_url(), ads = %sandbox.ads.base_url(), "sandbox: Spotify, Odesli, Meta, TikTok and GA4 are local fakes");
+        let sandbox = start_sandbox(config.listen_addr, clock.clone()).await;
+        tracing::info!(spotify = %sandbox.spotify.base_url(), odesli = %sandbox.odesli.base_url(), ads = %sandbox.ads.base_url(), stripe = %sandbox.stripe.base_url(), "sandbox: Spotify, Odesli, Meta, TikTok, GA4 and Stripe are local fakes");
         Some(Arc::new(sandbox))
     } else {
         None
@@ -112,6 +112,7 @@ pub async fn prepare_with_clock(
         )),
     )?;
     jobs::conversions::spawn(db.clone(), clock.clone(), conversions.clone(), &tasks);
+    let stripe = stripe_client(config, sandbox.as_deref(), &public_url)?;
     let presave_wake = Arc::new(tokio::sync::Notify::new());
     if let Some(presaves) = &presaves {
         jobs::presave::spawn(
@@ -179,12 +180,48 @@ pub async fn prepare_with_clock(
         presaves,
         presave_wake,
         conversions,
+        stripe,
     })
+}
+
+/// Stripe Checkout from the configuration, or the sandbox's fake Stripe (its webhooks come back to us).
+fn stripe_client(
+    config: &Config,
+    sandbox: Option<&sandbox::Sandbox>,
+    public_url: &str,
+) -> anyhow::Result<Option<app::server::billing::stripe::StripeClient>> {
+    use app::server::billing::stripe::{StripeClient, StripeConfig};
+    let timeout = Duration::from_secs(20);
+    let stripe_config = match (
+        &config.stripe_secret_key,
+        &config.stripe_webhook_secret,
+        sandbox,
+    ) {
+        (Some(secret_key), Some(webhook_secret), _) => StripeConfig {
+            api_url: config.stripe_api_url.trim_end_matches('/').to_owned(),
+            secret_key: secret_key.clone(),
+            webhook_secret: webhook_secret.clone(),
+            timeout,
+        },
+        (Some(_), None, _) => anyhow::bail!(
+            "--stripe-secret-key needs --stripe-webhook-secret: without webhooks, refunds would never take access back"
+        ),
+        (None, _, Some(sandbox)) => {
+            sandbox
+                .stripe
+                .set_webhook_url(&format!("{public_url}{}", routes::stripe::WEBHOOK_PATH));
+            sandbox.stripe.client_config(timeout)
+        }
+        (None, _, None) => return Ok(None),
+    };
+    StripeClient::new(stripe_config)
+        .map(Some)
+        .map_err(|error| anyhow::anyhow!("Stripe client: {error}"))
 }
 
 /// The sandbox's fakes next to the server's own port (+7, +8, +9) when they are free, so artwork URLs stored by an
 /// earlier run keep working after a restart; elsewhere (port 0 in tests, or taken) on any free port.
-async fn start_sandbox(listen: SocketAddr) -> sandbox::Sandbox {
+async fn start_sandbox(listen: SocketAddr, clock: app::server::SharedClock) -> sandbox::Sandbox {
     if listen.port() != 0 {
         let near = |offset: u16| {
             let port = listen.port().checked_add(offset);
@@ -197,16 +234,16 @@ async fn start_sandbox(listen: SocketAddr) -> sandbox::Sandbox {
                 }
             }
         };
-        if let (Some(spotify), Some(odesli), Some(ads)) =
-            (near(7).await, near(8).await, near(9).await)
+        if let (Some(spotify), Some(odesli), Some(ads), Some(stripe)) =
+            (near(7).await, near(8).await, near(9).await, near(10).await)
         {
-            match sandbox::Sandbox::start_on(spotify, odesli, ads) {
+            match sandbox::Sandbox::start_on([spotify, odesli, ads, stripe], clock.clone()) {
                 Ok(sandbox) => return sandbox,
                 Err(error) => tracing::warn!(%error, "sandbox ports; using any free ones"),
             }
         }
     }
-    sandbox::Sandbox::start().await
+    sandbox::Sandbox::start(clock).await
 }
 
 fn header_name(value: Option<&str>, flag: &str) -> anyhow::Result<Option<axum::http::HeaderName>> {
@@ -260,6 +297,7 @@ pub fn router(state: AppState) -> Router {
             middleware::client_ip(resolver.clone(), request, next)
         }))
         .merge(routes::presave::router())
+        .merge(routes::stripe::router())
         .merge(routes::fan::router())
         .fallback(|| async { error::HttpError::NotFound })
         .layer(axum::middleware::from_fn(move |request, next| {

@@ -37,6 +37,8 @@ pub struct AppState {
     pub presave_wake: Arc<tokio::sync::Notify>,
     /// Ad platforms' clients and pixel scripts (real, or the sandbox's fake).
     pub conversions: app::server::conversions::Conversions,
+    /// Stripe Checkout (real, or the sandbox's fake); `None` when no Stripe keys are configured.
+    pub stripe: Option<app::server::billing::stripe::StripeClient>,
 }
 
 impl AppState {
@@ -69,6 +71,7 @@ impl AppState {
             catalog: self.catalog.clone(),
             presaves: self.presaves.clone(),
             conversions: self.conversions.clone(),
+            stripe: self.stripe.clone(),
         }
     }
 }

@@ -27,6 +27,9 @@ pub struct ServerCtx {
     pub presaves: Option<crate::server::presave::Presaves>,
     /// Ad platforms: their clients (for "send a test event") and the key that seals pixel secrets.
     pub conversions: crate::server::conversions::Conversions,
+    /// Stripe Checkout (or the sandbox's fake), when keys are configured: packages and base fees are sold
+    /// only then.
+    pub stripe: Option<crate::server::billing::stripe::StripeClient>,
 }
 
 impl ServerCtx {

@@ -225,7 +225,36 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedOut
     let membership =
         accounts::add_membership(db, organization.id, artist_user.id, Role::Artist, now).await?;
     members::grant_artist_ownership(db, membership.id, artist.id, now).await?;
+    seed_monetization(db, organization, now).await?;
     Ok(SeedOutcome::Created)
+}
+
+/// Packages and a base fee to try paid publishing with; the mode stays "free for all" until an admin picks another.
+async fn seed_monetization(
+    db: &DatabaseConnection,
+    organization: crate::server::entities::organizations::Model,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    use super::billing::settings;
+    use crate::types::PackageForm;
+    let organization_id = organization.id;
+    settings::save_access(db, organization, "free", "9", "EUR").await?;
+    for (name, price, releases, days) in [
+        ("Single drop", "9", "1", ""),
+        ("Three drops", "24", "3", "365"),
+        ("Label year", "99", "", "365"),
+    ] {
+        let form = PackageForm {
+            id: None,
+            name: name.into(),
+            price: price.into(),
+            currency: "EUR".into(),
+            releases_included: releases.into(),
+            duration_days: days.into(),
+        };
+        settings::save_package(db, organization_id, &form, now).await?;
+    }
+    Ok(())
 }
 
 /// The first Friday 00:00 in `zone` on or after `from`: music's global release day.

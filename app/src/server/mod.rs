@@ -1,6 +1,7 @@
 //! Server-only code: database entities and queries, the request context server functions read, and helpers.
 pub mod analytics;
 pub mod auth;
+pub mod billing;
 pub mod catalog;
 pub mod clock;
 pub mod conversions;

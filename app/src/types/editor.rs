@@ -98,6 +98,10 @@ pub struct ReleaseEditorData {
     pub lookup_errors: Vec<String>,
     /// The release's pre-saves as the page was loaded (the panel keeps them current).
     pub presaves: crate::types::presave::PresaveReport,
+    /// The organization's platform rules: the editor offers only the services they admit.
+    pub rules: crate::types::PlatformRulesForm,
+    /// Whether publishing is allowed, and if not, why and what to do.
+    pub publishing: crate::types::PublishCheck,
 }
 
 /// An artist as the profile and hub editor shows and saves it.

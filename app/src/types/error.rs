@@ -23,6 +23,9 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// Publishing needs access this organization sells or grants: the message says why and what to do.
+    #[error("{0}")]
+    PaymentRequired(String),
     /// Throttled (sign-in attempts): the message says when to try again.
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooManyRequests { retry_after_secs: u64 },
@@ -42,6 +45,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
+            AppError::PaymentRequired(_) => 402,
             AppError::TooManyRequests { .. } => 429,
             AppError::Internal | AppError::Transport(_) => 500,
         }

@@ -5,6 +5,7 @@ mod analytics;
 mod country;
 mod editor;
 mod error;
+mod organization;
 pub mod presave;
 mod release;
 mod service;
@@ -25,6 +26,11 @@ pub use editor::{
     LinkLookupProgress, ProfileLinkDraft, ReleaseDraft, ReleaseEditorData,
 };
 pub use error::AppError;
+pub use organization::{
+    EntitlementView, OrganizationRequest, OrganizationSettings, PackageForm, PackageView,
+    PaymentView, PlatformRulesForm, PublishCheck, PublishingAnswer, PublishingRequest,
+    PublishingView, RevenueLine, ServiceShare, TopRelease, ACCESS_MODES,
+};
 pub use release::{
     ReleaseFilter, ReleaseKind, ReleaseMode, ReleasePhase, ReleaseStatus, ReleaseSummary,
 };

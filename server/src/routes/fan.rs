@@ -7,10 +7,10 @@ use crate::fan::cache::{CachedPage, PageKey};
 use crate::fan::cookie;
 use crate::state::AppState;
 use app::pages::fan::{self, seo, FanPage, HubInput, ReleasePageInput};
+use app::server::billing::rules as platform_rules;
 use app::server::conversions::clients::ConversionKind;
 use app::server::conversions::consent::{self, PAGE_VIEW_COOKIE};
 use app::server::conversions::settings::{self as pixel_settings, ReleasePixels};
-use app::server::fan::ordering::PlatformRules;
 use app::server::models::{artists, releases};
 use app::types::{CountryCode, StreamingService};
 use axum::body::Body;
@@ -104,12 +104,16 @@ async fn release_page(
             releases::ReleaseLookup::Found(found) => {
                 let presave_origin = state.presaves.as_ref().map(|p| p.accounts_origin());
                 let pixels = release_pixels(&state, found.release.id).await?;
+                // The organization's rules apply at every render, so a newly blocked service leaves old pages too.
+                let rules =
+                    platform_rules::for_organization(&state.db, found.artist.organization_id)
+                        .await?;
                 let rendered = fan::render_release_page(ReleasePageInput {
                     release: &found,
                     country,
                     now,
                     public_url: &state.public_url,
-                    rules: &PlatformRules::default(),
+                    rules: &rules,
                     presave: presave_origin
                         .as_deref()
                         .map(|accounts_origin| fan::PresaveSetup { accounts_origin }),
@@ -324,6 +328,14 @@ async fn click_out(
             let (release, url) = releases::click_target(&state.db, release_id, service, country)
                 .await?
                 .ok_or(HttpError::NotFound)?;
+            // A service the organization blocked since the fan loaded the page leads nowhere.
+            let organization_id = artists::organization_of(&state.db, release.artist_id).await?;
+            if !platform_rules::for_organization(&state.db, organization_id)
+                .await?
+                .admits(service)
+            {
+                return Err(HttpError::NotFound);
+            }
             let pixels = release_pixels(&state, release.id).await?;
             state.pages.insert_target(
                 (service, country),

@@ -6,3 +6,4 @@ pub mod fan;
 pub mod health;
 pub mod presave;
 pub mod preview;
+pub mod stripe;

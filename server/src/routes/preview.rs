@@ -4,7 +4,6 @@
 use crate::state::AppState;
 use app::pages::fan::{self, ReleasePageInput};
 use app::server::auth::{access, caller};
-use app::server::fan::ordering::PlatformRules;
 use app::server::models::releases;
 use app::types::{Access, AppError, CountryCode};
 use axum::extract::{Path, Query, State};
@@ -71,12 +70,15 @@ async fn render(
         }
     };
     let presave_origin = state.presaves.as_ref().map(|p| p.accounts_origin());
+    let rules =
+        app::server::billing::rules::for_organization(&state.db, found.artist.organization_id)
+            .await?;
     let rendered = fan::render_release_page(ReleasePageInput {
         release: &found,
         country,
         now: at,
         public_url: &state.public_url,
-        rules: &PlatformRules::default(),
+        rules: &rules,
         presave: presave_origin
             .as_deref()
             .map(|accounts_origin| fan::PresaveSetup { accounts_origin }),

@@ -8,6 +8,7 @@ pub mod odesli;
 pub mod spotify;
 mod spotify_accounts;
 mod spotify_library;
+pub mod stripe;
 
 pub use control::Fault;
 
@@ -15,6 +16,7 @@ use ads::{FakeAds, FakeAdsOptions};
 use app::server::catalog::odesli::OdesliConfig;
 use app::server::catalog::spotify::SpotifyConfig;
 use app::server::presave::spotify_user::{LibraryApi, SpotifyUserConfig};
+use app::server::SharedClock;
 use catalog::FakeCatalog;
 use odesli::{FakeOdesli, FakeOdesliOptions};
 use spotify::{FakeSpotify, FakeSpotifyOptions};
@@ -22,13 +24,14 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// The fake Spotify and Odesli serving the demo catalog, and the fake ad platforms, for running Dropday without
-/// any credentials.
+/// The fake Spotify and Odesli serving the demo catalog, the fake ad platforms and a fake Stripe, for running
+/// Dropday without any credentials.
 pub struct Sandbox {
     pub catalog: Arc<FakeCatalog>,
     pub spotify: FakeSpotify,
     pub odesli: FakeOdesli,
     pub ads: FakeAds,
+    pub stripe: stripe::FakeStripe,
 }
 
 impl Sandbox {
@@ -42,29 +45,37 @@ impl Sandbox {
     ///
     /// # Panics
     /// If no loopback port can be bound.
-    pub async fn start() -> Sandbox {
+    pub async fn start(clock: SharedClock) -> Sandbox {
         let catalog = Arc::new(FakeCatalog::demo());
         Sandbox {
             spotify: FakeSpotify::start(catalog.clone(), Self::spotify_options()).await,
             odesli: FakeOdesli::start(catalog.clone(), Self::odesli_options()).await,
             ads: FakeAds::start(FakeAdsOptions::default()).await,
+            stripe: stripe::FakeStripe::start(Self::stripe_options(clock)).await,
             catalog,
         }
     }
 
     /// The fakes on the given listeners: fixed ports keep the image URLs stored by an earlier run working.
-    pub fn start_on(
-        spotify: TcpListener,
-        odesli: TcpListener,
-        ads: TcpListener,
-    ) -> std::io::Result<Sandbox> {
+    pub fn start_on(listeners: [TcpListener; 4], clock: SharedClock) -> std::io::Result<Sandbox> {
+        let [spotify, odesli, ads, stripe] = listeners;
         let catalog = Arc::new(FakeCatalog::demo());
         Ok(Sandbox {
             spotify: FakeSpotify::start_on(spotify, catalog.clone(), Self::spotify_options())?,
             odesli: FakeOdesli::start_on(odesli, catalog.clone(), Self::odesli_options())?,
             ads: FakeAds::start_on(ads, FakeAdsOptions::default())?,
+            stripe: stripe::FakeStripe::start_on(stripe, Self::stripe_options(clock))?,
             catalog,
         })
+    }
+
+    /// The sandbox's Stripe keys: test-mode shaped, and public, since the fake only serves loopback.
+    fn stripe_options(clock: SharedClock) -> stripe::FakeStripeOptions {
+        stripe::FakeStripeOptions {
+            secret_key: "sk_test_dropday_sandbox".into(),
+            webhook_secret: "whsec_dropday_sandbox".into(),
+            clock,
+        }
     }
 
     /// A Spotify client configuration pointing at the fake.
@@ -112,6 +123,7 @@ impl Sandbox {
         self.spotify.shutdown().await;
         self.odesli.shutdown().await;
         self.ads.shutdown().await;
+        self.stripe.shutdown().await;
     }
 
     fn spotify_options() -> FakeSpotifyOptions {

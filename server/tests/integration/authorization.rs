@@ -433,6 +433,36 @@ fn rows() -> Vec<(&'static str, Row)> {
             "ad_tracking consent",
             row("ad_tracking", [401, 200, 403, 404, 403, 404]),
         ),
+        (
+            // Admins only; the outsider's admin sees (and changes) their own organization.
+            "manage_organization load",
+            row("manage_organization", [401, 200, 403, 403, 403, 200]),
+        ),
+        (
+            "manage_organization rules",
+            row("manage_organization", [401, 200, 403, 403, 403, 200]),
+        ),
+        (
+            "manage_organization grant nova",
+            row("manage_organization", [401, 200, 403, 403, 403, 404]),
+        ),
+        (
+            "manage_organization revoke",
+            row("manage_organization", [401, 200, 403, 403, 403, 404]),
+        ),
+        (
+            "publishing load nova",
+            row("publishing", [401, 200, 200, 404, 200, 404]),
+        ),
+        (
+            // Buying is for the artist's owner (and admins); the demo organization is free, so nothing is for sale.
+            "publishing buy nova",
+            row("publishing", [401, 400, 400, 404, 403, 404]),
+        ),
+        (
+            "publishing fee single",
+            row("publishing", [401, 400, 400, 403, 403, 404]),
+        ),
         ("sign_out", row("sign_out", [200, 200, 200, 200, 200, 200])),
     ]
 }
@@ -541,6 +571,46 @@ async fn args(name: &str, server: &TestServer, world: &World) -> Value {
             "request": { "send_test": "meta" } }),
         "ad_tracking consent" => json!({ "subject": format!("artist:{}", world.nova_lights),
             "request": { "set_consent_required": true } }),
+        "manage_organization load" => json!({ "request": "load" }),
+        "manage_organization rules" => json!({ "request": { "save_rules": {
+            "allowed": [], "blocked": ["napster"], "priority": ["spotify"] } } }),
+        "manage_organization grant nova" => json!({ "request": { "grant": {
+            "artist_id": world.nova_lights, "releases": "1", "days": "30" } } }),
+        "manage_organization revoke" => {
+            let grant = app::server::billing::ledger::grant(
+                &server.state.db,
+                app::server::billing::ledger::NewGrant {
+                    organization_id: world.nightfall,
+                    artist_id: world.nova_lights,
+                    release_id: None,
+                    name: format!("Matrix grant {n}"),
+                    releases_included: Some(1),
+                    expires_at: None,
+                    granted_by: 1,
+                },
+                server.clock.now(),
+            )
+            .await
+            .unwrap();
+            json!({ "request": { "revoke": { "entitlement_id": grant.id, "reason": "matrix" } } })
+        }
+        "publishing load nova" => {
+            json!({ "request": { "load": { "artist_id": world.nova_lights, "session_id": null } } })
+        }
+        "publishing buy nova" => {
+            let package = app::server::billing::settings::packages_of(
+                &server.state.db,
+                world.nightfall,
+                true,
+            )
+            .await
+            .unwrap()
+            .remove(0);
+            json!({ "request": { "buy_package": { "artist_id": world.nova_lights, "package_id": package.id } } })
+        }
+        "publishing fee single" => {
+            json!({ "request": { "pay_fee": { "release_id": world.single } } })
+        }
         other => panic!("no arguments for {other}"),
     }
 }

@@ -902,7 +902,7 @@ async fn an_odesli_key_raises_the_limit() {
 
 #[tokio::test]
 async fn the_sandbox_serves_an_import_end_to_end() {
-    let sandbox = Sandbox::start().await;
+    let sandbox = Sandbox::start(std::sync::Arc::new(app::server::SystemClock)).await;
     let spotify = SpotifyCatalog::new(sandbox.spotify_config());
     let odesli = Odesli::new(sandbox.odesli_config());
 

@@ -1076,7 +1076,7 @@ async fn the_fake_refuses_what_spotify_refuses() {
 
 #[tokio::test]
 async fn the_sandbox_serves_fans_too() {
-    let sandbox = Sandbox::start().await;
+    let sandbox = Sandbox::start(std::sync::Arc::new(app::server::SystemClock)).await;
     let spotify =
         SpotifyUser::new(sandbox.spotify_user_config(REDIRECT.to_owned(), LibraryApi::Unified))
             .unwrap();

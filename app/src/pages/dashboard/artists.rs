@@ -382,7 +382,8 @@ fn ArtistForm(data: ArtistEditorData) -> impl IntoView {
         <h1>{move || draft.with(|d| d.name.clone())}</h1>
         <p class="muted">
             <a href=data.hub_path.clone()>{data.hub_path.clone()}</a> " · " {data.access.label()} " · "
-            <a href=format!("/dashboard/artists/{artist_id}/ads") data-testid="ads-link">"Ad tracking"</a>
+            <a href=format!("/dashboard/artists/{artist_id}/ads") data-testid="ads-link">"Ad tracking"</a> " · "
+            <a href=format!("/dashboard/artists/{artist_id}/publishing") data-testid="publishing-link">"Publishing"</a>
         </p>
         <form class="stack card" on:submit=move |ev| { ev.prevent_default(); save.dispatch(draft.get_untracked()); }>
             <h2>"Profile"</h2>

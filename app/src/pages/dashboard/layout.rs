@@ -146,6 +146,7 @@ fn TopBar(me: Me) -> impl IntoView {
                 <a href="/dashboard/artists">"Artists"</a>
                 <a href="/dashboard/analytics">"Analytics"</a>
                 {shows_members.then(|| view! { <a href="/dashboard/members">"Members"</a> })}
+                {is_admin.then(|| view! { <a href="/dashboard/organization">"Organization"</a> })}
                 {is_admin.then(|| view! { <a href="/dashboard/activity">"Activity"</a> })}
             </nav>
             <span class="spacer"></span>

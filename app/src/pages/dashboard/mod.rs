@@ -9,7 +9,9 @@ mod campaign_link;
 mod layout;
 mod members;
 mod new_release;
+mod organization;
 mod presaves;
+mod publishing;
 mod release_editor;
 mod releases;
 
@@ -31,7 +33,9 @@ pub use members::{
     remove_member, revoke_invitation, MembersPage,
 };
 pub use new_release::{create_release, NewReleaseForm};
+pub use organization::{manage_organization, OrganizationPage};
 pub use presaves::PresavePanel;
+pub use publishing::{publishing, PublishingPage};
 pub use release_editor::{
     load_release, load_release_editor, publish_release, refresh_release_links, save_release,
     ReleaseEditor,

@@ -31,9 +31,24 @@ pub async fn load_release_editor(release_id: i32) -> Result<ReleaseEditorData, A
     use crate::server::models::release_edits;
     use crate::server::release_import;
     let (ctx, caller) = auth::signed_in().await?;
+    use crate::server::billing;
     let (release, artist, access) =
         access::release_for(&ctx.db, caller.member()?, release_id, Access::View).await?;
+    let organization =
+        crate::server::models::organizations::find_by_id(&ctx.db, artist.organization_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let now = ctx.clock.now();
     Ok(ReleaseEditorData {
+        rules: billing::rules::form_of(&organization),
+        publishing: billing::access::publish_check(
+            &ctx.db,
+            &organization,
+            artist.id,
+            release.id,
+            now,
+        )
+        .await?,
         draft: release_edits::load_draft(&ctx.db, &release).await?,
         status: release.status.parse().map_err(AppError::internal)?,
         artist_id: artist.id,
@@ -63,7 +78,10 @@ pub async fn save_release(draft: ReleaseDraft) -> Result<i32, AppError> {
         .iter()
         .map(|t| t.key())
         .collect();
+    let rules =
+        crate::server::billing::rules::for_organization(&ctx.db, artist.organization_id).await?;
     let txn = crate::server::db::begin_write(&ctx.db).await?;
+    release_edits::check_platform_rules(&txn, &release, &draft, &rules).await?;
     let saved = release_edits::save(&txn, release, &draft, &themes, caller.user.id, now).await?;
     // Pre-saves waiting for the release follow its moment when the date or time changed.
     if let Some(found) = crate::server::models::releases::fan_release_by_id(&txn, saved.id).await? {
@@ -113,6 +131,21 @@ pub async fn publish_release(release_id: i32, publish: bool) -> Result<i32, AppE
     let txn = crate::server::db::begin_write(&ctx.db).await?;
     if release_edits::set_status(&txn, release, status, caller.user.id, now).await? {
         if publish {
+            // The organization's access mode: refused, the transaction (and the status change) is dropped.
+            let organization =
+                crate::server::models::organizations::find_by_id(&txn, artist.organization_id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+            let admin = caller.admin().ok().map(|_| caller.user.id);
+            crate::server::billing::access::claim(
+                &txn,
+                &organization,
+                artist.id,
+                release_id,
+                admin,
+                now,
+            )
+            .await?;
             // Fans who pre-save every release of this artist get this one queued.
             if let Some(found) =
                 crate::server::models::releases::fan_release_by_id(&txn, release_id).await?
@@ -360,13 +393,19 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
         })
         .collect_view();
 
+    let rules = StoredValue::new(data.rules.clone());
+    let rules = move || rules.get_value();
     let services = move || {
+        let rules = rules();
         let links = draft.with(|d| d.links.clone());
         let count = links.len();
         links
             .into_iter()
             .enumerate()
-            .map(|(index, link)| view! { <ServiceRow index count link editor can_edit /> })
+            .map(|(index, link)| {
+                let admitted = rules.admits(link.service);
+                view! { <ServiceRow index count link editor can_edit admitted /> }
+            })
             .collect_view()
     };
     let add_options = move || {
@@ -374,7 +413,7 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
             draft.with(|d| d.links.iter().map(|l| l.service).collect());
         StreamingService::ALL
             .iter()
-            .filter(|s| !present.contains(s))
+            .filter(|s| !present.contains(s) && rules().admits(**s))
             .map(|s| view! { <option value=s.key()>{s.name()}</option> })
             .collect_view()
     };
@@ -402,6 +441,7 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
 
     let lookups = data.lookups;
     let lookup_errors = data.lookup_errors.clone();
+    let publishing = data.publishing.clone();
     view! {
         <leptos_meta::Title text=format!("{} · Dropday", data.draft.title) />
         <h1 data-testid="release-title">{move || draft.with(|d| d.title.clone())}</h1>
@@ -431,6 +471,9 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
         {move || publish.value().with(|v| match v {
             Some(Err(error)) => Some(view! { <p class="error" role="alert">{capitalized(&error.to_string())}</p> }),
             _ => None,
+        })}
+        {(can_edit && !publishing.allowed).then(|| view! {
+            <super::publishing::PublishBlocked check=publishing.clone() release_id artist_id=data.artist_id />
         })}
         {(lookups.total > 0).then(|| {
             let percent = (lookups.done + lookups.failed) * 100 / lookups.total.max(1);
@@ -619,30 +662,34 @@ fn ServiceRow(
     link: DraftLink,
     editor: DraftEditor,
     can_edit: bool,
+    admitted: bool,
 ) -> impl IntoView {
     let edit = move |change| editor.apply(change);
     let name = link.service.name();
+    // A service the organization does not admit can only be removed.
+    let editable = can_edit && admitted;
     view! {
-        <li data-service=link.service.key() class:hidden-service=link.hidden>
+        <li data-service=link.service.key() class:hidden-service=link.hidden || !admitted>
             <strong>{name}</strong>
-            <input type="url" aria-label=format!("{name} link") value=link.url.clone() disabled=!can_edit
+            {(!admitted).then(|| view! { <span class="badge" data-testid="not-allowed">" Not allowed by your organization"</span> })}
+            <input type="url" aria-label=format!("{name} link") value=link.url.clone() disabled=!editable
                 on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |d| d.links[index].url = v)); } />
             <label>
-                <input type="checkbox" prop:checked=link.hidden disabled=!can_edit
+                <input type="checkbox" prop:checked=link.hidden disabled=!editable
                     on:change=move |ev| { let on = event_target_checked(&ev); edit(Box::new(move |d| d.links[index].hidden = on)); } />
                 " Hide"
             </label>
             <label>
-                <input type="checkbox" prop:checked=link.show_before_release disabled=!can_edit
+                <input type="checkbox" prop:checked=link.show_before_release disabled=!editable
                     on:change=move |ev| { let on = event_target_checked(&ev); edit(Box::new(move |d| d.links[index].show_before_release = on)); } />
                 " Before release"
             </label>
             {(link.country_variants > 0).then(|| view! {
                 <span class="muted">{format!(" {} other country links", link.country_variants)}</span>
             })}
-            <button type="button" aria-label=format!("Move {name} up") disabled=!can_edit || index == 0
+            <button type="button" aria-label=format!("Move {name} up") disabled=!editable || index == 0
                 on:click=move |_| edit(Box::new(move |d| shift(&mut d.links, index, -1)))>"↑"</button>
-            <button type="button" aria-label=format!("Move {name} down") disabled=!can_edit || index + 1 == count
+            <button type="button" aria-label=format!("Move {name} down") disabled=!editable || index + 1 == count
                 on:click=move |_| edit(Box::new(move |d| shift(&mut d.links, index, 1)))>"↓"</button>
             <button type="button" aria-label=format!("Remove {name}") disabled=!can_edit
                 on:click=move |_| edit(Box::new(move |d| {

@@ -10,6 +10,15 @@ pub struct Model {
     pub slug: String,
     pub created_at: DateTimeUtc,
     pub ad_consent_required: bool,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub allowed_services: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub blocked_services: String,
+    #[sea_orm(column_type = "Text")]
+    pub service_priority: String,
+    pub access_mode: String,
+    pub base_fee_cents: Option<i64>,
+    pub base_fee_currency: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

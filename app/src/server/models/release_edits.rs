@@ -424,6 +424,39 @@ pub async fn save(
     Ok(active.update(txn).await?)
 }
 
+/// The organization's platform rules over a draft: a service they do not admit may be removed, or kept exactly
+/// as stored (it stays off fan pages either way), but not added or changed.
+pub async fn check_platform_rules(
+    db: &impl ConnectionTrait,
+    release: &releases::Model,
+    draft: &ReleaseDraft,
+    rules: &crate::server::fan::ordering::PlatformRules,
+) -> Result<(), AppError> {
+    let stored: HashMap<String, release_links::Model> = release_links::Entity::find()
+        .filter(release_links::Column::ReleaseId.eq(release.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|link| (link.service.clone(), link))
+        .collect();
+    for link in draft
+        .links
+        .iter()
+        .filter(|link| !rules.admits(link.service))
+    {
+        let unchanged = stored
+            .get(link.service.key())
+            .is_some_and(|row| row.url == link.url.trim() && row.hidden == link.hidden);
+        if !unchanged {
+            return Err(AppError::BadRequest(format!(
+                "{} is not allowed by your organization: it cannot be added or changed",
+                link.service.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Publishes or unpublishes; returns whether anything changed. Publishing needs at least one visible link.
 pub async fn set_status(
     txn: &impl ConnectionTrait,

@@ -342,6 +342,9 @@ pub(super) async fn run_import(
         ReleaseStatus::Draft
     };
     let mut published = false;
+    let organization = crate::server::models::organizations::find_by_id(db, artist.organization_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut known = releases_of(db, artist.id).await?;
     // Oldest first, so slugs of re-releases with the same title get their `-2` in release order.
     for album in albums.iter().rev() {
@@ -351,6 +354,21 @@ pub(super) async fn run_import(
         } else {
             let txn = crate::server::db::begin_write(db).await?;
             match create(&txn, &artist, found, status, now).await {
+                // An import publishes only what the organization's access mode lets this artist publish.
+                Ok(release)
+                    if status == ReleaseStatus::Published
+                        && !crate::server::billing::access::try_claim(
+                            &txn,
+                            &organization,
+                            &release,
+                            now,
+                        )
+                        .await? =>
+                {
+                    txn.commit().await?;
+                    known.push(release);
+                    added += 1;
+                }
                 Ok(release) => {
                     if clients.odesli.is_some() {
                         enqueue_link_lookups(

@@ -17,6 +17,8 @@ const JSON_ENDPOINTS: &[&str] = &[
     "create_artist",
     "import_artist_releases",
     "ad_tracking",
+    "manage_organization",
+    "publishing",
 ];
 
 /// A browser's view of the server: its session cookie, if any.
