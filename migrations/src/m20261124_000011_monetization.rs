@@ -66,6 +66,10 @@ impl MigrationTrait for Migration {
                     .col(integer(Payments::OrganizationId))
                     .col(integer(Payments::ArtistId))
                     .col(integer_null(Payments::UserId))
+                    // What it grants, copied when the checkout starts: a package edited meanwhile changes nothing.
+                    .col(string(Payments::GrantName))
+                    .col(integer_null(Payments::ReleasesIncluded))
+                    .col(integer_null(Payments::DurationDays))
                     // package or base_fee
                     .col(string(Payments::Purpose))
                     .col(integer_null(Payments::PackageId))
@@ -115,6 +119,8 @@ impl MigrationTrait for Migration {
                     .col(integer_null(Entitlements::ReleaseId))
                     .col(string(Entitlements::Name))
                     .col(integer_null(Entitlements::ReleasesIncluded))
+                    // Counted up in one conditional UPDATE per use, so concurrent publishes cannot overdraw it.
+                    .col(integer(Entitlements::ReleasesUsed).default(0))
                     .col(timestamp_with_time_zone(Entitlements::StartsAt))
                     .col(timestamp_with_time_zone_null(Entitlements::ExpiresAt))
                     // active or revoked
@@ -271,6 +277,9 @@ enum Payments {
     OrganizationId,
     ArtistId,
     UserId,
+    GrantName,
+    ReleasesIncluded,
+    DurationDays,
     Purpose,
     PackageId,
     ReleaseId,
@@ -298,6 +307,7 @@ enum Entitlements {
     ReleaseId,
     Name,
     ReleasesIncluded,
+    ReleasesUsed,
     StartsAt,
     ExpiresAt,
     Status,

@@ -77,6 +77,8 @@ pub struct EntitlementView {
     /// "active until 2027-11-24", "expired 2026-10-01", "revoked: refunded", "used up"
     pub state: String,
     pub active: bool,
+    /// Not taken back yet: an admin may take it back (used up and ended ones too: they cover releases).
+    pub revocable: bool,
     /// "EUR 49.00 paid", "granted"
     pub source: String,
     pub created: String,

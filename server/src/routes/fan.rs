@@ -116,6 +116,7 @@ async fn release_page(
                     rules: &rules,
                     presave: presave_origin
                         .as_deref()
+                        .filter(|_| rules.admits(StreamingService::Spotify))
                         .map(|accounts_origin| fan::PresaveSetup { accounts_origin }),
                     ads: pixels
                         .as_deref()

@@ -134,6 +134,14 @@ async fn start(
         Err(error) => return HttpError::from(error).into_response(),
     };
     let back = format!("/{}/{}", release.artist.slug, release.release.slug);
+    // An organization that does not allow Spotify on its pages does not take pre-saves through it either.
+    match app::server::billing::rules::for_organization(&state.db, release.artist.organization_id)
+        .await
+    {
+        Ok(rules) if rules.admits(app::types::StreamingService::Spotify) => {}
+        Ok(_) => return HttpError::NotFound.into_response(),
+        Err(error) => return HttpError::from(error).into_response(),
+    }
     let request = LoginRequest {
         forever: form.forever.is_some(),
         email: form.email,

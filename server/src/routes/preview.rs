@@ -81,6 +81,7 @@ async fn render(
         rules: &rules,
         presave: presave_origin
             .as_deref()
+            .filter(|_| rules.admits(app::types::StreamingService::Spotify))
             .map(|accounts_origin| fan::PresaveSetup { accounts_origin }),
         // A preview is the artist looking: no pixel fires.
         ads: None,

@@ -575,3 +575,161 @@ async fn base_fee_mode_charges_per_release_and_only_signed_fresh_webhooks_count(
     let revenue = w.organization(json!("load")).await.ok()["revenue"].clone();
     assert_eq!(revenue[0]["paid"], "USD 18.00", "{revenue}");
 }
+
+#[tokio::test]
+async fn racing_payments_and_publishes_never_grant_twice() {
+    let w = world().await;
+    let stripe = fake_stripe(&w.server);
+    w.set_mode("package", "", "").await;
+    let saved = w
+        .organization(
+            json!({ "save_package": { "id": null, "name": "One drop", "price": "9",
+            "currency": "EUR", "releases_included": "1", "duration_days": "" } }),
+        )
+        .await;
+    let package_id = saved.ok()["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "One drop")
+        .unwrap()["id"]
+        .clone();
+    let session_id = w
+        .checkout(json!({ "buy_package": { "artist_id": w.nova, "package_id": package_id } }))
+        .await;
+    // The package changes after the checkout started: the buyer gets what they paid for.
+    w.organization(
+        json!({ "save_package": { "id": package_id, "name": "One drop", "price": "9",
+        "currency": "EUR", "releases_included": "5", "duration_days": "" } }),
+    )
+    .await
+    .ok();
+
+    // The webhook and three returns from Checkout at once: one entitlement.
+    let back = json!({ "load": { "artist_id": w.nova, "session_id": session_id } });
+    let (paid, first, second, third) = tokio::join!(
+        stripe.pay(&session_id),
+        w.publishing(back.clone()),
+        w.publishing(back.clone()),
+        w.publishing(back.clone()),
+    );
+    paid.unwrap();
+    for reply in [first, second, third] {
+        reply.ok();
+    }
+    let ledger = w.organization(json!("load")).await.ok()["ledger"].clone();
+    assert_eq!(ledger.as_array().unwrap().len(), 1, "{ledger}");
+    assert_eq!(ledger[0]["usage"], "0 of 1 release used", "{ledger}");
+
+    // Two releases race for its one release: exactly one goes live.
+    w.publish(&w.artist, w.single, false).await.ok();
+    w.publish(&w.artist, w.album, false).await.ok();
+    let (single, album) = tokio::join!(
+        w.publish(&w.artist, w.single, true),
+        w.publish(&w.artist, w.album, true),
+    );
+    let mut statuses = [single.status.as_u16(), album.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 402], "{single:?} {album:?}");
+    let ledger = w.organization(json!("load")).await.ok()["ledger"].clone();
+    assert_eq!(ledger[0]["usage"], "1 of 1 release used");
+
+    // Bought under "package", it does not count once the organization denies publishing.
+    let live = if single.status.as_u16() == 200 {
+        w.single
+    } else {
+        w.album
+    };
+    w.set_mode("denied", "", "").await;
+    w.publish(&w.artist, live, false).await.ok();
+    assert_eq!(w.publish(&w.artist, live, true).await.status, 402);
+}
+
+#[tokio::test]
+async fn a_refund_that_overtakes_its_payment_still_takes_it_back() {
+    let w = world().await;
+    let stripe = fake_stripe(&w.server);
+    w.set_mode("base_fee", "5", "EUR").await;
+    w.publish(&w.artist, w.single, false).await.ok();
+    let session_id = w
+        .checkout(json!({ "pay_fee": { "release_id": w.single } }))
+        .await;
+    // The completion does not reach Dropday (an outage); the refund comes first.
+    stripe.set_webhook_url("http://127.0.0.1:9/unreachable");
+    let completed = stripe.pay(&session_id).await.unwrap();
+    stripe.set_webhook_url(&w.server.url("/webhooks/stripe"));
+    let refunded = stripe.refund(&session_id).await.unwrap();
+    assert_eq!(
+        stripe.deliveries().last().unwrap().status,
+        Some(500),
+        "a refund of a payment not known yet is refused, so Stripe retries it"
+    );
+    // Stripe's retries: the completion, then the refund.
+    assert_eq!(stripe.redeliver(&completed).await.unwrap(), 200);
+    assert_eq!(stripe.redeliver(&refunded).await.unwrap(), 200);
+    let body = w.organization(json!("load")).await;
+    assert_eq!(body.ok()["payments"][0]["status"], "refunded");
+    assert_eq!(w.publish(&w.artist, w.single, true).await.status, 402);
+}
+
+#[tokio::test]
+async fn a_blocked_spotify_takes_no_pre_saves_and_pages_need_an_allowed_service() {
+    let w = world().await;
+    let (_, upcoming) = w.fan_page("/nova-lights/afterglow-atlas").await;
+    let form = format!("action=\"/presave/{}\"", w.album);
+    assert!(upcoming.contains(&form), "the demo album takes pre-saves");
+    w.organization(
+        json!({ "save_rules": { "allowed": [], "blocked": ["spotify"], "priority": [] } }),
+    )
+    .await
+    .ok();
+    let (status, upcoming) = w.fan_page("/nova-lights/afterglow-atlas").await;
+    assert_eq!(status, 200);
+    assert!(
+        !upcoming.contains(&form),
+        "no Spotify pre-save when Spotify is blocked"
+    );
+    let start = w
+        .server
+        .client
+        .post(w.server.url(&format!("/presave/{}", w.album)))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status().as_u16(), 404);
+
+    // A release whose only visible service is excluded cannot be published.
+    let created = w
+        .server
+        .call(
+            &w.artist,
+            "create_release",
+            json!({ "artist_id": w.nova, "spotify_link": "", "title": "Only Spotify" }),
+        )
+        .await;
+    let release_id = created.ok().as_i64().unwrap();
+    w.organization(json!({ "save_rules": { "allowed": [], "blocked": [], "priority": [] } }))
+        .await
+        .ok();
+    let mut draft = w.editor(release_id).await["draft"].clone();
+    draft["links"] = json!([{ "service": "spotify", "url": "https://open.spotify.com/album/onlyspotify",
+        "hidden": false, "show_before_release": false, "country_variants": 0 }]);
+    w.server
+        .call(&w.artist, "save_release", json!({ "draft": draft }))
+        .await
+        .ok();
+    w.organization(
+        json!({ "save_rules": { "allowed": [], "blocked": ["spotify"], "priority": [] } }),
+    )
+    .await
+    .ok();
+    let refused = w.publish(&w.artist, release_id, true).await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        error_text(&refused).contains("does not allow"),
+        "{}",
+        error_text(&refused)
+    );
+}

@@ -624,7 +624,7 @@ async fn importing_an_artist_again_adds_only_what_is_new() {
         .call(&client, "save_artist", json!({ "draft": draft }))
         .await
         .ok();
-    let third = import(link).await;
+    let third = import(link.clone()).await;
     assert_eq!(third["added"], 1, "{third}");
     let page = server.get("/nova-lights/comet-tail").await;
     assert_eq!(page.status(), 200, "published by the import");
@@ -666,6 +666,30 @@ async fn importing_an_artist_again_adds_only_what_is_new() {
         server.get("/nova-lights/nebula-dust").await.status(),
         200,
         "found and published without anyone asking"
+    );
+
+    // Where the organization denies publishing, what an import finds stays a draft.
+    server
+        .call(
+            &client,
+            "manage_organization",
+            json!({ "request": { "save_access": { "mode": "denied", "base_fee": "", "currency": "" } } }),
+        )
+        .await
+        .ok();
+    sandbox.catalog.add_album(FakeAlbum::new(
+        DEMO_ARTIST_ID,
+        "Quasar Glow",
+        AlbumType::Single,
+        "2026-11-22",
+        &["Quasar Glow"],
+    ));
+    let fourth = import(link).await;
+    assert_eq!(fourth["added"], 1, "{fourth}");
+    assert_eq!(
+        server.get("/nova-lights/quasar-glow").await.status(),
+        404,
+        "imported as a draft: this organization does not let the artist publish"
     );
 
     let wrong = server

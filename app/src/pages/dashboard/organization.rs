@@ -34,6 +34,10 @@ pub async fn manage_organization(
             summary,
         )
     };
+    if request == OrganizationRequest::Load {
+        // A read: no write transaction, which on SQLite would hold up every writer while the numbers are read.
+        return settings::load(&ctx.db, &organization, ctx.stripe.is_some(), now).await;
+    }
     let txn = crate::server::db::begin_write(&ctx.db).await?;
     let mut pages_changed = false;
     match request {
@@ -185,8 +189,15 @@ type OrganizationAction = Action<OrganizationRequest, Result<OrganizationSetting
 pub fn OrganizationPage() -> impl IntoView {
     let act: OrganizationAction =
         Action::new(|request: &OrganizationRequest| manage_organization(request.clone()));
+    // Reloaded after changes that went through only: a refused one keeps what the admin was editing.
+    let saved = RwSignal::new(0_u32);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = act.value().get() {
+            saved.update(|n| *n += 1);
+        }
+    });
     let data = crate::components::data(
-        move || act.version().get(),
+        move || saved.get(),
         |_| manage_organization(OrganizationRequest::Load),
     );
     view! {
@@ -384,7 +395,7 @@ fn OrganizationBody(data: OrganizationSettings, act: OrganizationAction) -> impl
                     view! {
                         <li class:muted=!e.active>
                             {format!("{} · {} · {} · {} · {} · {}", e.created, e.artist, e.name, e.usage, e.state, e.source)}
-                            {e.active.then(|| view! {
+                            {e.revocable.then(|| view! {
                                 " "
                                 <button type="button" on:click=move |_| { act.dispatch(OrganizationRequest::Revoke { entitlement_id, reason: String::new() }); }>"Take back"</button>
                             })}

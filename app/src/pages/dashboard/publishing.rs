@@ -34,7 +34,9 @@ pub async fn publishing(request: PublishingRequest) -> Result<PublishingAnswer, 
         } => {
             let (artist, access) =
                 access::artist_for(&ctx.db, membership, artist_id, Access::View).await?;
-            let payment_note = match session_id.filter(|id| !id.is_empty()) {
+            // Without Stripe (configuration changed since) there is nothing to confirm.
+            let payment_note = match session_id.filter(|id| !id.is_empty() && ctx.stripe.is_some())
+            {
                 Some(session_id) => Some(
                     billing::payments::confirm_return(
                         &ctx.db,
@@ -103,17 +105,19 @@ pub async fn publishing(request: PublishingRequest) -> Result<PublishingAnswer, 
         PublishingRequest::PayFee { release_id } => {
             let (release, artist, _) =
                 access::release_for(&ctx.db, membership, release_id, Access::Owner).await?;
-            (artist, Purchase::BaseFee(release))
+            (artist, Purchase::BaseFee(Box::new(release)))
         }
     };
     let url = billing::payments::start_checkout(
         &ctx.db,
         stripe()?,
         &ctx.public_url,
-        &organization,
-        &artist,
-        purchase,
-        (caller.user.id, &caller.user.email),
+        billing::payments::Order {
+            organization: &organization,
+            artist: &artist,
+            purchase,
+            buyer: (caller.user.id, &caller.user.email),
+        },
         now,
     )
     .await?;

@@ -41,14 +41,18 @@ pub async fn load_release_editor(release_id: i32) -> Result<ReleaseEditorData, A
     let now = ctx.clock.now();
     Ok(ReleaseEditorData {
         rules: billing::rules::form_of(&organization),
-        publishing: billing::access::publish_check(
-            &ctx.db,
-            &organization,
-            artist.id,
-            release.id,
-            now,
-        )
-        .await?,
+        publishing: {
+            let mut check =
+                billing::access::publish_check(&ctx.db, &organization, artist.id, release.id, now)
+                    .await?;
+            // Nothing can be bought without Stripe, nor by someone who may not spend for the artist.
+            if !check.allowed && (ctx.stripe.is_none() || access < Access::Owner) {
+                check.fee = None;
+                check.packages_for_sale = false;
+                check.ask_admin = true;
+            }
+            check
+        },
         draft: release_edits::load_draft(&ctx.db, &release).await?,
         status: release.status.parse().map_err(AppError::internal)?,
         artist_id: artist.id,
@@ -136,6 +140,18 @@ pub async fn publish_release(release_id: i32, publish: bool) -> Result<i32, AppE
                 crate::server::models::organizations::find_by_id(&txn, artist.organization_id)
                     .await?
                     .ok_or(AppError::NotFound)?;
+            if !release_edits::shows_a_service(
+                &txn,
+                release_id,
+                &crate::server::billing::rules::of(&organization),
+            )
+            .await?
+            {
+                return Err(AppError::BadRequest(
+                    "every visible link goes to a service your organization does not allow: add another first"
+                        .into(),
+                ));
+            }
             let admin = caller.admin().ok().map(|_| caller.user.id);
             crate::server::billing::access::claim(
                 &txn,
@@ -442,6 +458,7 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
     let lookups = data.lookups;
     let lookup_errors = data.lookup_errors.clone();
     let publishing = data.publishing.clone();
+    let artist_id = data.artist_id;
     view! {
         <leptos_meta::Title text=format!("{} · Dropday", data.draft.title) />
         <h1 data-testid="release-title">{move || draft.with(|d| d.title.clone())}</h1>
@@ -472,8 +489,8 @@ fn ReleaseForm(data: ReleaseEditorData, reload: RwSignal<u32>) -> impl IntoView 
             Some(Err(error)) => Some(view! { <p class="error" role="alert">{capitalized(&error.to_string())}</p> }),
             _ => None,
         })}
-        {(can_edit && !publishing.allowed).then(|| view! {
-            <super::publishing::PublishBlocked check=publishing.clone() release_id artist_id=data.artist_id />
+        {move || (can_edit && !publishing.allowed && status.get() != ReleaseStatus::Published).then(|| view! {
+            <super::publishing::PublishBlocked check=publishing.clone() release_id artist_id />
         })}
         {(lookups.total > 0).then(|| {
             let percent = (lookups.done + lookups.failed) * 100 / lookups.total.max(1);

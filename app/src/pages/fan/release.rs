@@ -136,11 +136,12 @@ pub fn render_release_page(input: ReleasePageInput) -> RenderedRelease {
         phase,
         instant,
         moment_label,
-        presave_href: page
-            .links
-            .iter()
-            .any(|(service, _)| *service == StreamingService::Spotify)
-            .then(|| go(StreamingService::Spotify)),
+        presave_href: (input.rules.admits(StreamingService::Spotify)
+            && page
+                .links
+                .iter()
+                .any(|(service, _)| *service == StreamingService::Spotify))
+        .then(|| go(StreamingService::Spotify)),
         presave_form: presave_form(page, input.presave.is_some()),
         preorders: ordered
             .iter()

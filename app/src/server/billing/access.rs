@@ -9,12 +9,8 @@ use super::money;
 use crate::server::entities::{entitlements, organizations, packages, release_access};
 use crate::types::AppError;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect, Set,
-};
-use std::collections::HashMap;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -87,27 +83,11 @@ pub struct Refusal {
     pub ask_admin: bool,
 }
 
-/// How many releases each entitlement has been used for.
-pub async fn uses(
-    db: &impl ConnectionTrait,
-    entitlement_ids: &[i32],
-) -> Result<HashMap<i32, i64>, AppError> {
-    if entitlement_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(i32, i64)> = release_access::Entity::find()
-        .select_only()
-        .column(release_access::Column::EntitlementId)
-        .column_as(
-            Expr::expr(Func::count(Expr::col(release_access::Column::ReleaseId))),
-            "uses",
-        )
-        .filter(release_access::Column::EntitlementId.is_in(entitlement_ids.to_vec()))
-        .group_by(release_access::Column::EntitlementId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().collect())
+/// Whether `entitlement` has a release left to use.
+pub fn has_room(entitlement: &entitlements::Model) -> bool {
+    entitlement
+        .releases_included
+        .is_none_or(|limit| entitlement.releases_used < limit)
 }
 
 /// Whether `entitlement` is in force at `now` (not revoked, started, not expired); its releases aside.
@@ -136,7 +116,8 @@ pub async fn check(
         if let Some(entitlement) = entitlements::Entity::find_by_id(access.entitlement_id)
             .one(db)
             .await?
-            .filter(|e| e.status == ACTIVE)
+            // Denied: only what an admin granted counts, also for a release paid for under an earlier mode.
+            .filter(|e| e.status == ACTIVE && (mode != Mode::Denied || e.kind == kind::GRANT))
         {
             return Ok(Verdict::Covered {
                 entitlement,
@@ -154,16 +135,10 @@ pub async fn check(
         )
         .all(db)
         .await?;
-    let used = uses(db, &held.iter().map(|e| e.id).collect::<Vec<_>>()).await?;
     let mut usable: Vec<&entitlements::Model> = held
         .iter()
-        .filter(|e| in_force(e, now))
-        // Denied: only what an admin granted counts, not what was bought under an earlier mode.
+        .filter(|e| in_force(e, now) && has_room(e))
         .filter(|e| mode != Mode::Denied || e.kind == kind::GRANT)
-        .filter(|e| {
-            e.releases_included
-                .is_none_or(|limit| used.get(&e.id).copied().unwrap_or(0) < i64::from(limit))
-        })
         .collect();
     // What is tied to this release first, then what ends soonest, then what is limited: the artist's
     // open-ended access is kept for last.
@@ -287,13 +262,46 @@ pub async fn claim(
             None => return Err(AppError::PaymentRequired(refusal.reason)),
         },
     };
-    release_access::ActiveModel {
+    // A concurrent publish of the same release may have claimed it first: then it is covered, once.
+    let inserted = release_access::Entity::insert(release_access::ActiveModel {
         release_id: Set(release_id),
         entitlement_id: Set(entitlement_id),
         granted_at: Set(now),
-    }
-    .insert(txn)
+    })
+    .on_conflict(
+        OnConflict::column(release_access::Column::ReleaseId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
     .await?;
+    if inserted == 0 {
+        return Ok(());
+    }
+    // One conditional UPDATE: two publishes racing for a package's last release cannot both have it (the loser's
+    // transaction, and its status change, are dropped).
+    let counted = entitlements::Entity::update_many()
+        .col_expr(
+            entitlements::Column::ReleasesUsed,
+            Expr::col(entitlements::Column::ReleasesUsed).add(1),
+        )
+        .filter(entitlements::Column::Id.eq(entitlement_id))
+        .filter(entitlements::Column::Status.eq(ACTIVE))
+        .filter(
+            Condition::any()
+                .add(entitlements::Column::ReleasesIncluded.is_null())
+                .add(
+                    Expr::col(entitlements::Column::ReleasesUsed)
+                        .lt(Expr::col(entitlements::Column::ReleasesIncluded)),
+                ),
+        )
+        .exec(txn)
+        .await?;
+    if counted.rows_affected == 0 {
+        return Err(AppError::PaymentRequired(
+            "what covered this release was used up or taken back a moment ago: reload and try again".into(),
+        ));
+    }
     Ok(())
 }
 
@@ -325,7 +333,7 @@ pub async fn try_claim(
 }
 
 /// The editor's and the API's view of a verdict.
-pub fn describe(verdict: &Verdict, used: Option<i64>) -> crate::types::PublishCheck {
+pub fn describe(verdict: &Verdict) -> crate::types::PublishCheck {
     match verdict {
         Verdict::Free => crate::types::PublishCheck {
             allowed: true,
@@ -337,9 +345,10 @@ pub fn describe(verdict: &Verdict, used: Option<i64>) -> crate::types::PublishCh
             reason: format!(
                 "Covered by {}{}.",
                 entitlement.name,
-                match (entitlement.releases_included, used) {
-                    (Some(limit), Some(used)) => format!(" ({used} of {limit} releases used)"),
-                    _ => String::new(),
+                match entitlement.releases_included {
+                    Some(limit) =>
+                        format!(" ({} of {limit} releases used)", entitlement.releases_used),
+                    None => String::new(),
                 }
             ),
             ..Default::default()
@@ -362,14 +371,7 @@ pub async fn publish_check(
     release_id: i32,
     now: DateTime<Utc>,
 ) -> Result<crate::types::PublishCheck, AppError> {
-    let verdict = check(db, organization, artist_id, release_id, now).await?;
-    let used = match &verdict {
-        Verdict::Covered { entitlement, .. } => uses(db, &[entitlement.id])
-            .await?
-            .get(&entitlement.id)
-            .copied()
-            .or(Some(0)),
-        _ => None,
-    };
-    Ok(describe(&verdict, used))
+    Ok(describe(
+        &check(db, organization, artist_id, release_id, now).await?,
+    ))
 }

@@ -142,7 +142,6 @@ pub async fn views(
         query = query.filter(entitlements::Column::ArtistId.eq(artist_id));
     }
     let rows = query.all(db).await?;
-    let used = access::uses(db, &rows.iter().map(|e| e.id).collect::<Vec<_>>()).await?;
     let artist_names: HashMap<i32, String> = artists::Entity::find()
         .filter(artists::Column::OrganizationId.eq(organization_id))
         .all(db)
@@ -172,7 +171,7 @@ pub async fn views(
     Ok(rows
         .into_iter()
         .map(|e| {
-            let used = used.get(&e.id).copied().unwrap_or(0);
+            let used = i64::from(e.releases_used);
             let plural = |n: i64| if n == 1 { "release" } else { "releases" };
             let usage = match e.releases_included {
                 Some(limit) => format!("{used} of {limit} {} used", plural(i64::from(limit))),
@@ -213,6 +212,7 @@ pub async fn views(
                 name: e.name.clone(),
                 usage,
                 active: access::in_force(&e, now) && !used_up,
+                revocable: e.status != REVOKED,
                 state,
                 source,
                 created: day(e.created_at),

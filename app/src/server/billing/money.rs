@@ -21,9 +21,17 @@ pub fn decimals(currency: &str) -> u32 {
     }
 }
 
+/// Currencies Stripe charges in thousandths; amounts here have at most two decimals, so they are refused.
+const THREE_DECIMAL: [&str; 5] = ["BHD", "JOD", "KWD", "OMR", "TND"];
+
 /// A three-letter currency code, upper case.
 pub fn currency(text: &str) -> Result<String, AppError> {
     let code = text.trim().to_ascii_uppercase();
+    if THREE_DECIMAL.contains(&code.as_str()) {
+        return Err(AppError::BadRequest(format!(
+            "currency: {code} is counted in thousandths, which Dropday does not support; choose another"
+        )));
+    }
     if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(code)
     } else {
@@ -117,5 +125,9 @@ mod tests {
         assert_eq!(format(500, "JPY"), "JPY 500");
         assert_eq!(currency("eur").unwrap(), "EUR");
         assert!(currency("euro").is_err());
+        assert!(currency("KWD")
+            .unwrap_err()
+            .to_string()
+            .contains("thousandths"));
     }
 }

@@ -10,6 +10,7 @@ use crate::server::entities::{
 };
 use crate::types::{AppError, PaymentView, RevenueLine};
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -34,7 +35,16 @@ pub mod purpose {
 /// What is being bought.
 pub enum Purchase {
     Package(packages::Model),
-    BaseFee(releases::Model),
+    BaseFee(Box<releases::Model>),
+}
+
+/// Who buys what, for which artist.
+pub struct Order<'a> {
+    pub organization: &'a organizations::Model,
+    pub artist: &'a artists::Model,
+    pub purchase: Purchase,
+    /// The buyer's user id and email (Stripe's receipt goes there).
+    pub buyer: (i32, &'a str),
 }
 
 fn stripe_failed(error: StripeError) -> AppError {
@@ -56,13 +66,16 @@ pub async fn start_checkout(
     db: &DatabaseConnection,
     stripe: &StripeClient,
     public_url: &str,
-    organization: &organizations::Model,
-    artist: &artists::Model,
-    purchase: Purchase,
-    buyer: (i32, &str),
+    order: Order<'_>,
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
-    let (purpose, package_id, release_id, description, cents, currency) = match &purchase {
+    let Order {
+        organization,
+        artist,
+        purchase,
+        buyer,
+    } = order;
+    let (purpose, package_id, release_id, description, cents, currency, terms) = match &purchase {
         Purchase::Package(package) => {
             if !package.active || package.organization_id != organization.id {
                 return Err(AppError::BadRequest("that package is not for sale".into()));
@@ -74,6 +87,11 @@ pub async fn start_checkout(
                 format!("{} · {}", package.name, artist.name),
                 package.price_cents,
                 package.currency.clone(),
+                (
+                    package.name.clone(),
+                    package.releases_included,
+                    package.duration_days,
+                ),
             )
         }
         Purchase::BaseFee(release) => {
@@ -90,12 +108,27 @@ pub async fn start_checkout(
                     "no base fee is set: ask an admin".into(),
                 ));
             };
-            if !matches!(
-                access::check(db, organization, artist.id, release.id, now).await?,
-                Verdict::Refused(_)
-            ) {
+            if release.status == crate::types::ReleaseStatus::Published.as_str()
+                || !matches!(
+                    access::check(db, organization, artist.id, release.id, now).await?,
+                    Verdict::Refused(_)
+                )
+            {
                 return Err(AppError::BadRequest(
                     "this release may already be published: there is nothing to pay".into(),
+                ));
+            }
+            // A bank transfer for this fee is on its way: a second payment would pay twice.
+            let underway = payments::Entity::find()
+                .filter(payments::Column::ReleaseId.eq(release.id))
+                .filter(payments::Column::Purpose.eq(purpose::BASE_FEE))
+                .filter(payments::Column::Status.eq(status::PROCESSING))
+                .one(db)
+                .await?;
+            if underway.is_some() {
+                return Err(AppError::Conflict(
+                    "a payment of this fee is still processing: publishing opens when it clears"
+                        .into(),
                 ));
             }
             (
@@ -105,6 +138,7 @@ pub async fn start_checkout(
                 format!("Base fee · {} · {}", artist.name, release.title),
                 cents,
                 currency,
+                (format!("Base fee · {}", release.title), Some(1), None),
             )
         }
     };
@@ -112,6 +146,9 @@ pub async fn start_checkout(
         organization_id: Set(organization.id),
         artist_id: Set(artist.id),
         user_id: Set(Some(buyer.0)),
+        grant_name: Set(terms.0),
+        releases_included: Set(terms.1),
+        duration_days: Set(terms.2),
         purpose: Set(purpose.into()),
         package_id: Set(package_id),
         release_id: Set(release_id),
@@ -185,24 +222,25 @@ async fn fulfil(
             return Ok("amount differs from the payment: not fulfilled");
         }
     }
-    let (kind, name, releases_included, expires_at) = match payment.purpose.as_str() {
-        purpose::PACKAGE => {
-            let package = packages::Entity::find_by_id(payment.package_id.unwrap_or_default())
-                .one(txn)
-                .await?;
-            match package {
-                Some(package) => (
-                    kind::PACKAGE,
-                    package.name,
-                    package.releases_included,
-                    package
-                        .duration_days
-                        .map(|days| now + Duration::days(i64::from(days))),
-                ),
-                None => (kind::PACKAGE, payment.description.clone(), Some(1), None),
-            }
-        }
-        _ => (kind::BASE_FEE, payment.description.clone(), Some(1), None),
+    // Only one of the webhook and the buyer's return may move the payment to paid: this conditional UPDATE holds
+    // the row until commit, and the other finds it paid.
+    let mut moved = payments::Entity::update_many()
+        .col_expr(payments::Column::Status, Expr::value(status::PAID))
+        .col_expr(payments::Column::PaidAt, Expr::value(now))
+        .col_expr(payments::Column::UpdatedAt, Expr::value(now))
+        .filter(payments::Column::Id.eq(payment.id))
+        .filter(payments::Column::Status.is_in([status::PENDING, status::PROCESSING]));
+    if let Some(intent) = payment_intent {
+        moved = moved.col_expr(payments::Column::PaymentIntentId, Expr::value(intent));
+    }
+    if moved.exec(txn).await?.rows_affected == 0 {
+        return Ok("already fulfilled");
+    }
+    // The terms copied when the checkout started, whatever the package says now.
+    let kind = if payment.purpose == purpose::PACKAGE {
+        kind::PACKAGE
+    } else {
+        kind::BASE_FEE
     };
     let entitlement = entitlements::ActiveModel {
         organization_id: Set(payment.organization_id),
@@ -210,10 +248,13 @@ async fn fulfil(
         kind: Set(kind.into()),
         package_id: Set(payment.package_id),
         release_id: Set(payment.release_id),
-        name: Set(name),
-        releases_included: Set(releases_included),
+        name: Set(payment.grant_name.clone()),
+        releases_included: Set(payment.releases_included),
+        releases_used: Set(0),
         starts_at: Set(now),
-        expires_at: Set(expires_at),
+        expires_at: Set(payment
+            .duration_days
+            .map(|days| now + Duration::days(i64::from(days)))),
         status: Set(ACTIVE.into()),
         revoked_reason: Set(None),
         revoked_at: Set(None),
@@ -224,15 +265,11 @@ async fn fulfil(
     }
     .insert(txn)
     .await?;
-    let mut row: payments::ActiveModel = payment.into();
-    row.status = Set(status::PAID.into());
-    row.paid_at = Set(Some(now));
-    row.updated_at = Set(now);
-    row.entitlement_id = Set(Some(entitlement.id));
-    if payment_intent.is_some() {
-        row.payment_intent_id = Set(payment_intent);
-    }
-    row.update(txn).await?;
+    payments::Entity::update_many()
+        .col_expr(payments::Column::EntitlementId, Expr::value(entitlement.id))
+        .filter(payments::Column::Id.eq(payment.id))
+        .exec(txn)
+        .await?;
     Ok("paid: access granted")
 }
 
@@ -281,6 +318,20 @@ async fn payment_by_intent(
         .filter(payments::Column::PaymentIntentId.eq(payment_intent))
         .one(db)
         .await?)
+}
+
+/// Whether some checkout of the last three days (how long Stripe retries a webhook) is not settled yet.
+async fn awaiting_completion(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    Ok(payments::Entity::find()
+        .filter(payments::Column::Status.is_in([status::PENDING, status::PROCESSING]))
+        .filter(payments::Column::CheckoutSessionId.is_not_null())
+        .filter(payments::Column::CreatedAt.gt(now - Duration::days(3)))
+        .one(db)
+        .await?
+        .is_some())
 }
 
 /// What handling a webhook event did.
@@ -374,6 +425,13 @@ pub async fn handle_event(
                         "refunded: access taken back".into()
                     }
                     Some(_) => "nothing to change".into(),
+                    None if awaiting_completion(&txn, now).await? => {
+                        // Its checkout's completion may not be applied yet (it failed and Stripe retries it):
+                        // refuse this one too, so that Stripe brings it again after.
+                        return Err(AppError::Conflict(
+                            "a refund of a payment not known yet".into(),
+                        ));
+                    }
                     None => "not a Dropday payment".into(),
                 },
                 None => "refund without a payment intent".into(),

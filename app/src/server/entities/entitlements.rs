@@ -12,6 +12,7 @@ pub struct Model {
     pub release_id: Option<i32>,
     pub name: String,
     pub releases_included: Option<i32>,
+    pub releases_used: i32,
     pub starts_at: DateTimeUtc,
     pub expires_at: Option<DateTimeUtc>,
     pub status: String,

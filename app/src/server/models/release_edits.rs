@@ -457,6 +457,22 @@ pub async fn check_platform_rules(
     Ok(())
 }
 
+/// Whether a fan page of the release would show at least one service under `rules`.
+pub async fn shows_a_service(
+    db: &impl ConnectionTrait,
+    release_id: i32,
+    rules: &crate::server::fan::ordering::PlatformRules,
+) -> Result<bool, AppError> {
+    Ok(release_links::Entity::find()
+        .filter(release_links::Column::ReleaseId.eq(release_id))
+        .filter(release_links::Column::Hidden.eq(false))
+        .all(db)
+        .await?
+        .iter()
+        .filter_map(|link| link.service.parse::<StreamingService>().ok())
+        .any(|service| rules.admits(service)))
+}
+
 /// Publishes or unpublishes; returns whether anything changed. Publishing needs at least one visible link.
 pub async fn set_status(
     txn: &impl ConnectionTrait,

@@ -354,21 +354,6 @@ pub(super) async fn run_import(
         } else {
             let txn = crate::server::db::begin_write(db).await?;
             match create(&txn, &artist, found, status, now).await {
-                // An import publishes only what the organization's access mode lets this artist publish.
-                Ok(release)
-                    if status == ReleaseStatus::Published
-                        && !crate::server::billing::access::try_claim(
-                            &txn,
-                            &organization,
-                            &release,
-                            now,
-                        )
-                        .await? =>
-                {
-                    txn.commit().await?;
-                    known.push(release);
-                    added += 1;
-                }
                 Ok(release) => {
                     if clients.odesli.is_some() {
                         enqueue_link_lookups(
@@ -381,7 +366,17 @@ pub(super) async fn run_import(
                         )
                         .await?;
                     }
-                    if status == ReleaseStatus::Published {
+                    // An import publishes only what the organization's access mode lets this artist publish;
+                    // the rest stay drafts.
+                    let live = status == ReleaseStatus::Published
+                        && crate::server::billing::access::try_claim(
+                            &txn,
+                            &organization,
+                            &release,
+                            now,
+                        )
+                        .await?;
+                    if live {
                         if let Some(found) =
                             crate::server::models::releases::fan_release_by_id(&txn, release.id)
                                 .await?
@@ -395,7 +390,7 @@ pub(super) async fn run_import(
                     txn.commit().await?;
                     known.push(release);
                     added += 1;
-                    published |= status == ReleaseStatus::Published;
+                    published |= live;
                 }
                 // Another path made it meanwhile (the unique Spotify id refused a twin): it is present.
                 Err(AppError::Conflict(_)) => present += 1,
