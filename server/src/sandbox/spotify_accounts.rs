@@ -2,7 +2,7 @@
 //! authorization codes checked with PKCE (S256) and the exact redirect URI, refresh tokens (rotated or not,
 //! revocable), and the compact per-fan state the tests read: what each fan saved or followed and how often each
 //! item was written. Contract: ../shared/reference/external-apis.md §1.1 and §7.
-use super::control::lock;
+use super::control::{escape_html, lock};
 use super::spotify::{base64_encode, issue_token, oauth_error, Grant, SpotifyState};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -700,21 +700,6 @@ fn error_page(message: &str) -> Response {
         )),
     )
         .into_response()
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Roughly the words Spotify's consent screen uses.

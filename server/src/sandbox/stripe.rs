@@ -6,7 +6,7 @@
 //!
 //! Nothing happens by itself: sessions expire, delayed payments settle and refunds happen when a test (or the
 //! hosted page) says so, and a failed delivery is retried only by `redeliver`.
-use super::control::{self, faults_and_log, lock, Control, Fault, Running};
+use super::control::{self, escape_html, faults_and_log, lock, Control, Fault, Running};
 use app::server::billing::stripe::{signature_header, StripeConfig, API_VERSION};
 use app::server::clock::{SharedClock, SystemClock};
 use axum::body::Bytes;
@@ -921,21 +921,6 @@ fn format_amount(amount: i64, currency: &str) -> String {
         return format!("{amount} {code}");
     }
     format!("{}.{:02} {code}", amount / 100, amount % 100)
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 // Webhook delivery: a plain HTTP/1.1 POST, enough for an endpoint on this machine.

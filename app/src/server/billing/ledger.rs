@@ -2,9 +2,7 @@
 //! it is used, and taking it back. Taking back an entitlement unpublishes the releases it paid for, unless
 //! something else the artist holds covers them.
 use super::access::{self, kind, Verdict, ACTIVE, REVOKED};
-use crate::server::entities::{
-    artists, entitlements, organizations, release_access, releases, users,
-};
+use crate::server::entities::{entitlements, organizations, release_access, releases, users};
 use crate::server::models::activity;
 use crate::types::{AppError, EntitlementView, ReleaseStatus};
 use chrono::{DateTime, Utc};
@@ -142,13 +140,7 @@ pub async fn views(
         query = query.filter(entitlements::Column::ArtistId.eq(artist_id));
     }
     let rows = query.all(db).await?;
-    let artist_names: HashMap<i32, String> = artists::Entity::find()
-        .filter(artists::Column::OrganizationId.eq(organization_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.name))
-        .collect();
+    let artist_names = crate::server::models::artists::names_in(db, organization_id).await?;
     let payments: HashMap<i32, (i64, String)> = crate::server::entities::payments::Entity::find()
         .filter(
             crate::server::entities::payments::Column::Id

@@ -535,13 +535,7 @@ pub async fn views(
         query = query.filter(payments::Column::ArtistId.eq(artist_id));
     }
     let rows = query.all(db).await?;
-    let names: BTreeMap<i32, String> = artists::Entity::find()
-        .filter(artists::Column::OrganizationId.eq(organization_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.name))
-        .collect();
+    let names = crate::server::models::artists::names_in(db, organization_id).await?;
     Ok(rows
         .into_iter()
         .map(|p| PaymentView {

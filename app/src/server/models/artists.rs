@@ -302,3 +302,17 @@ pub async fn organization_of(db: &impl ConnectionTrait, artist_id: i32) -> Resul
         .map(|artist| artist.organization_id)
         .ok_or(AppError::NotFound)
 }
+
+/// The names of an organization's artists, by id.
+pub async fn names_in(
+    db: &impl ConnectionTrait,
+    organization_id: i32,
+) -> Result<std::collections::HashMap<i32, String>, AppError> {
+    Ok(artists::Entity::find()
+        .filter(artists::Column::OrganizationId.eq(organization_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|artist| (artist.id, artist.name))
+        .collect())
+}
