@@ -25,7 +25,7 @@ use config::{Config, Environment};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use state::AppState;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -321,25 +321,34 @@ pub async fn serve(
     let drain = state.shutdown_timeout;
     let tasks = state.tasks.clone();
     let db = state.db.clone();
-    let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stopping_tx.send(true);
-        })
-        .into_future();
+    let app = router(state);
     tracing::info!(%address, "Dropday is listening");
 
-    tokio::pin!(server);
-    tokio::select! {
-        result = &mut server => result.context("HTTP server")?,
-        _ = async { stopping_rx.wait_for(|stopping| *stopping).await.map(|_| ()) } => {
-            match tokio::time::timeout(drain, &mut server).await {
-                Ok(result) => result.context("HTTP server")?,
-                Err(_) => tracing::warn!(?drain, "requests still open after the drain timeout; closing them"),
-            }
+    let connections = hyper_util::server::graceful::GracefulShutdown::new();
+    let http = http_builder();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => serve_connection(&http, &connections, app.clone(), stream, peer),
+                Err(error) => {
+                    // Usually out of file descriptors: wait for some to free rather than spin.
+                    tracing::warn!(%error, "accepting a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            () = &mut shutdown => break,
         }
+    }
+    drop(listener);
+    if tokio::time::timeout(drain, connections.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            ?drain,
+            "requests still open after the drain timeout; closing them"
+        );
     }
     tasks.shutdown(drain).await;
     if let Err(error) = db.close().await {
@@ -347,4 +356,47 @@ pub async fn serve(
     }
     tracing::info!("Dropday stopped");
     Ok(())
+}
+
+/// HTTP/1.1 and HTTP/2 (prior knowledge) as axum serves them, with two differences. A client that sends its request
+/// and closes its side (an in-app browser closing on a click-out) still gets the request handled, so the click is
+/// counted: hyper's default drops such requests unhandled. And a client has 30 s to send its request headers.
+fn http_builder() -> hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor> {
+    let mut builder =
+        hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+    builder
+        .http1()
+        .half_close(true)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30));
+    builder
+}
+
+fn serve_connection(
+    http: &hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+    connections: &hyper_util::server::graceful::GracefulShutdown,
+    app: Router,
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+) {
+    // Small responses (redirects, fan pages) go out at once rather than waiting on Nagle.
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::debug!(%error, "TCP_NODELAY");
+    }
+    let service =
+        hyper::service::service_fn(move |mut request: http::Request<hyper::body::Incoming>| {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            tower::Service::call(&mut app.clone(), request)
+        });
+    let connection = connections.watch(
+        http.serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+            .into_owned(),
+    );
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::trace!(%error, "connection ended");
+        }
+    });
 }

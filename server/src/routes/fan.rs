@@ -323,34 +323,71 @@ async fn click_out(
     let service: StreamingService = service.parse().map_err(|_| HttpError::NotFound)?;
     let now = state.clock.now();
     let country = state.country.resolve(&headers, peer.ip());
-    let target = match state.pages.target(release_id, service, country, now) {
-        Some(target) => target,
-        None => {
-            let (release, url) = releases::click_target(&state.db, release_id, service, country)
-                .await?
-                .ok_or(HttpError::NotFound)?;
-            // A service the organization blocked since the fan loaded the page leads nowhere.
-            let organization_id = artists::organization_of(&state.db, release.artist_id).await?;
-            if !platform_rules::for_organization(&state.db, organization_id)
-                .await?
-                .admits(service)
-            {
-                return Err(HttpError::NotFound);
-            }
-            let pixels = release_pixels(&state, release.id).await?;
-            state.pages.insert_target(
-                (service, country),
-                release.artist_id,
-                release.id,
-                url,
-                pixels,
-                now,
-            )
-        }
+    let click = Click {
+        service,
+        query,
+        method,
+        headers,
+        peer,
     };
+    if let Some(target) = state.pages.target(release_id, service, country, now) {
+        // Nothing is awaited from here on: the click is recorded however soon the fan leaves.
+        return Ok(record_click(&state, &target, click, country, now));
+    }
+    // The lookup awaits the database. It runs in a task of its own, recording included, so a fan who leaves
+    // meanwhile (an in-app browser closing on the redirect) is still counted.
+    let task = tokio::spawn(async move {
+        let (release, url) = releases::click_target(&state.db, release_id, service, country)
+            .await?
+            .ok_or(HttpError::NotFound)?;
+        // A service the organization blocked since the fan loaded the page leads nowhere.
+        if !platform_rules::for_artist(&state.db, release.artist_id)
+            .await?
+            .admits(service)
+        {
+            return Err(HttpError::NotFound);
+        }
+        let pixels = release_pixels(&state, release.id).await?;
+        let target = state.pages.insert_target(
+            (service, country),
+            release.artist_id,
+            release.id,
+            url,
+            pixels,
+            now,
+        );
+        Ok(record_click(&state, &target, click, country, now))
+    });
+    task.await
+        .map_err(|error| HttpError::Internal(format!("click-out task: {error}")))?
+}
+
+/// What a click-out request brings besides its target.
+struct Click {
+    service: StreamingService,
+    query: ClickQuery,
+    method: Method,
+    headers: HeaderMap,
+    peer: SocketAddr,
+}
+
+fn record_click(
+    state: &AppState,
+    target: &crate::fan::cache::ClickTarget,
+    request: Click,
+    country: Option<CountryCode>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Response {
+    let Click {
+        service,
+        query,
+        method,
+        headers,
+        peer,
+    } = request;
     let url = &target.url;
     let mut click = event(
-        &state,
+        state,
         EventKind::ClickOut,
         (&method, &headers, peer),
         country,
@@ -369,7 +406,7 @@ async fn click_out(
                 kind: ConversionKind::ClickOut,
                 event_id: &event_id,
                 now,
-                source_url: fan_page_url(&state, &headers, pixels),
+                source_url: fan_page_url(state, &headers, pixels),
                 referrer_url: None,
                 service: Some(service.key().to_owned()),
                 click_query: referrer_query(&headers),
@@ -394,7 +431,7 @@ async fn click_out(
             response.headers_mut().insert(header::SET_COOKIE, value);
         }
     }
-    Ok(response)
+    response
 }
 
 async fn custom_click(

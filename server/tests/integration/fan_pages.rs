@@ -47,6 +47,41 @@ async fn release_id(server: &TestServer) -> i32 {
 }
 
 #[tokio::test]
+async fn a_fan_who_leaves_before_the_redirect_is_still_counted() {
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::start().await;
+    let page = server
+        .get("/nova-lights/midnight-signal")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut targets: Vec<&str> = page
+        .split("href=\"/go/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+        .filter(|target| !target.starts_with("link/"))
+        .collect();
+    targets.dedup();
+    assert!(targets.len() >= 3, "{targets:?}");
+    // The fan's browser sends the request and closes its side at once (an in-app browser closing on the tap). The
+    // server still handles it: the click is recorded, and the redirect goes to a socket nobody reads.
+    for target in &targets[..3] {
+        let address = server.base_url.trim_start_matches("http://").to_owned();
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        let request = format!(
+            "GET /go/{target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: {}\r\n\r\n",
+            common::PHONE_USER_AGENT
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stream.shutdown().await.unwrap();
+        drop(stream);
+    }
+    let clicks = wait_for_events(&server, "click_out", 3).await;
+    assert_eq!(clicks.len(), 3, "{clicks:?}");
+}
+
+#[tokio::test]
 async fn click_outs_redirect_to_the_stored_url_and_are_recorded() {
     let server = TestServer::start().await;
     let id = release_id(&server).await;

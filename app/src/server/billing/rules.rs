@@ -56,6 +56,25 @@ pub async fn for_organization(
         .unwrap_or_default())
 }
 
+/// The rules of the organization `artist_id` belongs to, in one query.
+pub async fn for_artist(
+    db: &impl ConnectionTrait,
+    artist_id: i32,
+) -> Result<PlatformRules, AppError> {
+    use crate::server::entities::artists;
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect, RelationTrait};
+    Ok(organizations::Entity::find()
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            organizations::Relation::Artists.def(),
+        )
+        .filter(artists::Column::Id.eq(artist_id))
+        .one(db)
+        .await?
+        .map(|organization| of(&organization))
+        .unwrap_or_default())
+}
+
 /// Checks a form and returns it without repeats: a service allowed and blocked at once, or first on pages but not
 /// admitted, is a contradiction the admin should resolve, not one we silently pick a side of.
 pub fn validate(form: &PlatformRulesForm) -> Result<PlatformRulesForm, AppError> {

@@ -294,15 +294,6 @@ pub async fn free_slug(db: &impl ConnectionTrait, name: &str) -> Result<String, 
     Err(AppError::Conflict("no free link for this name".into()))
 }
 
-/// The organization an artist belongs to; `NotFound` for an unknown artist.
-pub async fn organization_of(db: &impl ConnectionTrait, artist_id: i32) -> Result<i32, AppError> {
-    artists::Entity::find_by_id(artist_id)
-        .one(db)
-        .await?
-        .map(|artist| artist.organization_id)
-        .ok_or(AppError::NotFound)
-}
-
 /// The names of an organization's artists, by id.
 pub async fn names_in(
     db: &impl ConnectionTrait,
