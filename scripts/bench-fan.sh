@@ -23,8 +23,8 @@ cleanup() {
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-echo "building the release server (cargo leptos build --release)..." >&2
-cargo leptos build --release >/dev/null 2>&1
+echo "building the release server (cargo leptos build --release --split)..." >&2
+cargo leptos build --release --split >/dev/null 2>&1
 
 DD_PORT=$(free_port) NGX_PORT=$(free_port)
 DROPDAY_LISTEN_ADDR="127.0.0.1:$DD_PORT" DROPDAY_PUBLIC_URL="http://127.0.0.1:$DD_PORT" DROPDAY_DATA_DIR="$RUN/data" \

@@ -10,4 +10,5 @@ echo "  demo pages: /dashboard  /nova-lights  /nova-lights/midnight-signal  /nov
 echo "  demo sign-in (development data only):" >&2
 echo "    admin   admin@dropday.test  / dropday-demo-admin" >&2
 echo "    artist  artist@dropday.test / dropday-demo-artist" >&2
-exec cargo leptos serve "$@"
+# --split: the seldom-used dashboard pages are WASM chunks loaded on demand (README, performance).
+exec cargo leptos serve --split "$@"

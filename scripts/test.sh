@@ -35,8 +35,9 @@ DROPDAY_TEST_DATABASE_URL="$PG_URL" cargo test --workspace --exclude frontend --
 step "Browser tests (Chromium)"
 # The server binary is the one the Rust tests just built and ran (the integration tests start it too); cargo-leptos
 # only builds the dashboard's WASM, styles and assets, and writes hash.txt beside that binary. Building the server
-# again with cargo-leptos's feature set recompiled every dependency: minutes and gigabytes for nothing.
-cargo leptos build --frontend-only
+# again with cargo-leptos's feature set recompiled every dependency: minutes and gigabytes for nothing. `--split`:
+# the seldom-used pages are WASM chunks loaded on demand, as in production, so the tests load them too.
+cargo leptos build --frontend-only --split
 test -x target/debug/server
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 DROPDAY_LISTEN_ADDR="127.0.0.1:$PORT" DROPDAY_PUBLIC_URL="http://127.0.0.1:$PORT" \

@@ -13,14 +13,14 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Redirect, Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 use pages::auth::{AcceptInvitationPage, SignInPage, SignUpPage};
 use pages::dashboard::{
-    AccountPage, ActivityLogPage, AnalyticsPage, ArtistAdsPage, ArtistEditor, ArtistsPage,
-    DashboardHome, DashboardLayout, DefinitionsPage, MembersPage, NotFound, OrganizationPage,
-    PublishingPage, ReleaseAdsPage, ReleaseEditor,
+    AccountRoute, ActivityLogRoute, AnalyticsRoute, ArtistAdsRoute, ArtistEditor, ArtistsPage,
+    DashboardHome, DashboardLayout, DefinitionsRoute, MembersRoute, NotFound, OrganizationRoute,
+    PublishingRoute, ReleaseAdsRoute, ReleaseEditor,
 };
 
 /// The HTML document around every Leptos-rendered (dashboard) page. Fan pages do not use it: they are rendered
@@ -70,17 +70,17 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/dashboard") view=DashboardLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardHome />
                     <Route path=path!("releases/:id") view=ReleaseEditor />
-                    <Route path=path!("releases/:id/ads") view=ReleaseAdsPage />
+                    <Route path=path!("releases/:id/ads") view={Lazy::<ReleaseAdsRoute>::new()} />
                     <Route path=path!("artists") view=ArtistsPage />
                     <Route path=path!("artists/:id") view=ArtistEditor />
-                    <Route path=path!("artists/:id/ads") view=ArtistAdsPage />
-                    <Route path=path!("artists/:id/publishing") view=PublishingPage />
-                    <Route path=path!("organization") view=OrganizationPage />
-                    <Route path=path!("members") view=MembersPage />
-                    <Route path=path!("activity") view=ActivityLogPage />
-                    <Route path=path!("analytics") view=AnalyticsPage />
-                    <Route path=path!("analytics/definitions") view=DefinitionsPage />
-                    <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("artists/:id/ads") view={Lazy::<ArtistAdsRoute>::new()} />
+                    <Route path=path!("artists/:id/publishing") view={Lazy::<PublishingRoute>::new()} />
+                    <Route path=path!("organization") view={Lazy::<OrganizationRoute>::new()} />
+                    <Route path=path!("members") view={Lazy::<MembersRoute>::new()} />
+                    <Route path=path!("activity") view={Lazy::<ActivityLogRoute>::new()} />
+                    <Route path=path!("analytics") view={Lazy::<AnalyticsRoute>::new()} />
+                    <Route path=path!("analytics/definitions") view={Lazy::<DefinitionsRoute>::new()} />
+                    <Route path=path!("account") view={Lazy::<AccountRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -41,6 +41,11 @@ test('an artist pays the base fee through Stripe Checkout and publishes', async 
   await admin.page.getByRole('link', { name: 'Organization' }).click();
   await admin.page.getByTestId('access').waitFor();
   await setAccess(admin.page, 'base_fee', '9');
+  // The organization page is a WASM chunk of its own, loaded when first opened (client-side) and again for the
+  // server-rendered page it hydrates.
+  const chunks = admin.requests.filter((url) => /\/pkg\/split___organization_route_view_[^/]*\.wasm$/.test(url));
+  assert.equal(chunks.length >= 1, true, `the organization page's chunk was loaded: ${admin.requests.join(' ')}`);
+  assert.deepEqual(admin.problems, []);
   try {
     const { page, problems } = await openPage(browser);
     await signIn(page, DEMO_ARTIST);

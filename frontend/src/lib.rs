@@ -6,5 +6,6 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Waits for the current page's code when it is a split chunk (lazy route) before hydrating it.
+    leptos::mount::hydrate_lazy(app::App);
 }

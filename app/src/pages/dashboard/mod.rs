@@ -45,6 +45,38 @@ pub use releases::{list_releases, ReleaseList};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// Pages most sessions never open, each loaded as a WASM chunk of its own (`cargo leptos build --split`) when first
+/// visited or hydrated, so the dashboard's first download carries only the releases and the editors. Each type
+/// is one split point: the route renders `$page` once its code is loaded.
+macro_rules! on_demand {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    )*};
+}
+
+on_demand! {
+    OrganizationRoute => OrganizationPage,
+    PublishingRoute => PublishingPage,
+    ReleaseAdsRoute => ReleaseAdsPage,
+    ArtistAdsRoute => ArtistAdsPage,
+    AnalyticsRoute => AnalyticsPage,
+    DefinitionsRoute => DefinitionsPage,
+    ActivityLogRoute => ActivityLogPage,
+    MembersRoute => MembersPage,
+    AccountRoute => AccountPage,
+}
+
 #[component]
 pub fn DashboardHome() -> impl IntoView {
     let me = use_me();
