@@ -89,3 +89,45 @@ test('an artist pays the base fee through Stripe Checkout and publishes', async 
   }
   assert.deepEqual(admin.problems, []);
 });
+
+test('an admin adds a package, changes its price and stops selling it', async () => {
+  const name = `Three drops ${Date.now()}`;
+  const { page, problems } = await openPage(browser);
+  await signIn(page, DEMO_ADMIN);
+  await page.goto(`${BASE_URL}/dashboard/organization`);
+  await hydrated(page);
+  const saved = () => page.waitForResponse((r) => r.url().endsWith('/api/manage_organization') && r.status() === 200);
+
+  await page.getByTestId('package-name').fill(name);
+  await page.getByTestId('package-price').fill('29');
+  await page.getByTestId('package-currency').fill('eur');
+  await page.getByTestId('package-releases').fill('3');
+  await page.getByTestId('package-days').fill('90');
+  await page.getByTestId('package-days').press('Tab');
+  let done = saved();
+  await page.getByTestId('add-package').click();
+  await done;
+  const row = page.getByTestId('package').filter({ hasText: name });
+  await row.filter({ hasText: 'EUR 29.00 · 3 releases within 90 days' }).waitFor();
+
+  // Edit: the form is filled with what was saved; a new price replaces the old one in place.
+  await row.getByRole('button', { name: 'Edit' }).click();
+  await page.getByTestId('package-editing').filter({ hasText: name }).waitFor();
+  assert.equal(await page.getByTestId('package-price').inputValue(), '29.00');
+  assert.equal(await page.getByTestId('package-releases').inputValue(), '3');
+  await page.getByTestId('package-price').fill('24.50');
+  await page.getByTestId('package-price').press('Tab');
+  done = saved();
+  await page.getByRole('button', { name: 'Save the package' }).click();
+  await done;
+  await row.filter({ hasText: 'EUR 24.50 · 3 releases within 90 days' }).waitFor();
+  assert.equal(await page.getByTestId('package').filter({ hasText: name }).count(), 1, 'changed, not added');
+  assert.equal(await page.getByTestId('package-name').inputValue(), '', 'the form is blank again');
+
+  // Stop selling it: it stays listed, greyed, and can be sold again.
+  done = saved();
+  await row.getByRole('button', { name: 'Stop selling' }).click();
+  await done;
+  await row.getByRole('button', { name: 'Sell again' }).waitFor();
+  assert.deepEqual(problems, []);
+});

@@ -50,6 +50,8 @@ pub struct PackageView {
     /// "5 releases within 365 days", "Any number of releases for 30 days"
     pub terms: String,
     pub active: bool,
+    /// Its terms as the admin's form shows them, to change it.
+    pub form: PackageForm,
 }
 
 /// A new or changed package. `price` is a decimal amount in `currency` ("49", "49.90").

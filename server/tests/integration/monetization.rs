@@ -388,6 +388,12 @@ async fn package_mode_sells_packages_through_checkout_and_a_refund_takes_them_ba
         .clone();
     assert_eq!(package["price"], "EUR 19.90");
     assert_eq!(package["terms"], "2 releases within 365 days");
+    // The admin's edit form starts from what was saved, normalized (currency in capitals).
+    assert_eq!(
+        package["form"],
+        json!({ "id": package["id"], "name": "Two drops", "price": "19.90", "currency": "EUR",
+            "releases_included": "2", "duration_days": "365" })
+    );
 
     w.publish(&w.artist, w.single, false).await.ok();
     let refused = w.publish(&w.artist, w.single, true).await;

@@ -252,10 +252,11 @@ fn OrganizationBody(data: OrganizationSettings, act: OrganizationAction) -> impl
     let mode = RwSignal::new(data.access_mode.clone());
     let fee = RwSignal::new(data.base_fee.clone());
     let fee_currency = RwSignal::new(data.base_fee_currency.clone());
-    let package = RwSignal::new(PackageForm {
+    let new_package = PackageForm {
         currency: data.base_fee_currency.clone(),
         ..Default::default()
-    });
+    };
+    let package = RwSignal::new(new_package.clone());
     let grant_artist = RwSignal::new(data.artists.first().map_or(0, |a| a.0));
     let grant_releases = RwSignal::new(String::new());
     let grant_days = RwSignal::new(String::new());
@@ -357,10 +358,12 @@ fn OrganizationBody(data: OrganizationSettings, act: OrganizationAction) -> impl
             <h2>"Packages"</h2>
             <ul class="log">
                 {data.packages.iter().map(|p| {
-                    let (id, active) = (p.id, p.active);
+                    let (id, active, form) = (p.id, p.active, p.form.clone());
                     view! {
-                        <li class:muted=!active>
+                        <li class:muted=!active data-testid="package">
                             {format!("{} · {} · {}", p.name, p.price, p.terms)}
+                            " "
+                            <button type="button" on:click=move |_| package.set(form.clone())>"Edit"</button>
                             " "
                             <button type="button" on:click=move |_| { act.dispatch(OrganizationRequest::SetPackageActive { id, active: !active }); }>
                                 {if active { "Stop selling" } else { "Sell again" }}
@@ -369,12 +372,27 @@ fn OrganizationBody(data: OrganizationSettings, act: OrganizationAction) -> impl
                     }
                 }).collect_view()}
             </ul>
-            <label>"Name" <input data-testid="package-name" on:change=package_field(|p, v| p.name = v) /></label>
-            <label>"Price" <input data-testid="package-price" inputmode="decimal" on:change=package_field(|p, v| p.price = v) /></label>
+            {move || package.with(|p| p.id.is_some().then(|| p.name.clone())).map(|name| view! {
+                <p class="muted" data-testid="package-editing">
+                    {format!("Changing \u{201c}{name}\u{201d}. Who already bought it keeps the terms they paid for.")}
+                </p>
+            })}
+            <label>"Name" <input data-testid="package-name" prop:value=move || package.with(|p| p.name.clone()) on:change=package_field(|p, v| p.name = v) /></label>
+            <label>"Price" <input data-testid="package-price" inputmode="decimal" prop:value=move || package.with(|p| p.price.clone()) on:change=package_field(|p, v| p.price = v) /></label>
             <label>"Currency" <input data-testid="package-currency" maxlength="3" prop:value=move || package.with(|p| p.currency.clone()) on:change=package_field(|p, v| p.currency = v) /></label>
-            <label>"Releases included (empty: any number)" <input data-testid="package-releases" inputmode="numeric" on:change=package_field(|p, v| p.releases_included = v) /></label>
-            <label>"Lasts, in days (empty: forever)" <input data-testid="package-days" inputmode="numeric" on:change=package_field(|p, v| p.duration_days = v) /></label>
-            <button type="button" data-testid="add-package" on:click=move |_| { act.dispatch(OrganizationRequest::SavePackage(package.get_untracked())); }>"Add the package"</button>
+            <label>"Releases included (empty: any number)" <input data-testid="package-releases" inputmode="numeric" prop:value=move || package.with(|p| p.releases_included.clone()) on:change=package_field(|p, v| p.releases_included = v) /></label>
+            <label>"Lasts, in days (empty: forever)" <input data-testid="package-days" inputmode="numeric" prop:value=move || package.with(|p| p.duration_days.clone()) on:change=package_field(|p, v| p.duration_days = v) /></label>
+            <div class="row">
+                <button type="button" data-testid="add-package" on:click=move |_| { act.dispatch(OrganizationRequest::SavePackage(package.get_untracked())); }>
+                    {move || if package.with(|p| p.id.is_some()) { "Save the package" } else { "Add the package" }}
+                </button>
+                {move || package.with(|p| p.id.is_some()).then({
+                    let blank = new_package.clone();
+                    move || view! {
+                        <button type="button" data-testid="cancel-package" on:click=move |_| package.set(blank.clone())>"Cancel"</button>
+                    }
+                })}
+            </div>
         </section>
 
         <section class="card stack" data-testid="ledger">

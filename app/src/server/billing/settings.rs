@@ -48,6 +48,18 @@ pub fn package_view(package: &packages::Model) -> PackageView {
         price: money::format(package.price_cents, &package.currency),
         terms,
         active: package.active,
+        form: PackageForm {
+            id: Some(package.id),
+            name: package.name.clone(),
+            price: money::format_units(package.price_cents, &package.currency),
+            currency: package.currency.clone(),
+            releases_included: package
+                .releases_included
+                .map_or_else(String::new, |n| n.to_string()),
+            duration_days: package
+                .duration_days
+                .map_or_else(String::new, |n| n.to_string()),
+        },
     }
 }
 
