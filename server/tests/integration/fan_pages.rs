@@ -36,12 +36,7 @@ async fn wait_for(server: &TestServer, kind: &str, bots: bool, count: u64) -> Ve
 }
 
 async fn release_id(server: &TestServer) -> i32 {
-    let page = server
-        .get("/nova-lights/midnight-signal")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = server.text("/nova-lights/midnight-signal").await;
     let start = page.find("/go/").expect("a click-out link") + 4;
     page[start..].split('/').next().unwrap().parse().unwrap()
 }
@@ -50,12 +45,7 @@ async fn release_id(server: &TestServer) -> i32 {
 async fn a_fan_who_leaves_before_the_redirect_is_still_counted() {
     use tokio::io::AsyncWriteExt;
     let server = TestServer::start().await;
-    let page = server
-        .get("/nova-lights/midnight-signal")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = server.text("/nova-lights/midnight-signal").await;
     let mut targets: Vec<&str> = page
         .split("href=\"/go/")
         .skip(1)

@@ -576,12 +576,7 @@ async fn after_the_release_save_on_spotify_delivers_at_once() {
         .clock
         .set(release.release_at.unwrap() + Duration::days(1));
     server.state.pages.clear();
-    let page = server
-        .get("/nova-lights/afterglow-atlas")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = server.text("/nova-lights/afterglow-atlas").await;
     assert!(page.contains("Save on Spotify"));
     let done = pre_save(&server, release.id, "fan-late", &[]).await;
     let cookie = fan_cookie(&done);
@@ -660,12 +655,7 @@ async fn email_opt_ins_need_consent_and_export_to_members_only() {
     active.presave_ask_email = Set(true);
     active.update(&server.state.db).await.unwrap();
     server.state.pages.clear();
-    let page = server
-        .get("/nova-lights/afterglow-atlas")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = server.text("/nova-lights/afterglow-atlas").await;
     assert!(page.contains("name=\"email_consent\""));
 
     let no_consent = submit_form(

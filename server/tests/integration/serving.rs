@@ -90,12 +90,7 @@ async fn slugs_are_case_insensitive_and_unknown_links_are_404() {
 #[tokio::test]
 async fn the_album_turns_from_pre_save_page_into_smart_link_at_its_moment() {
     let server = TestServer::start().await;
-    let before = server
-        .get("/nova-lights/afterglow-atlas")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let before = server.text("/nova-lights/afterglow-atlas").await;
     assert!(before.contains("class=\"moment\""), "{before}");
     assert!(!before.contains("aria-label=\"Listen on\""));
     assert!(before.contains("Pre-save on Spotify"), "{before}");
@@ -105,12 +100,7 @@ async fn the_album_turns_from_pre_save_page_into_smart_link_at_its_moment() {
     );
 
     server.clock.advance(Duration::days(60));
-    let after = server
-        .get("/nova-lights/afterglow-atlas")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let after = server.text("/nova-lights/afterglow-atlas").await;
     assert!(!after.contains("class=\"moment\""));
     assert_eq!(after.matches("class=\"service\"").count(), 5);
 }

@@ -89,6 +89,11 @@ impl TestServer {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
 
+    /// The body of `GET path`, whatever its status.
+    pub async fn text(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("a text body")
+    }
+
     /// Signals shutdown and waits for `serve` to return.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.shut_down().await.0
